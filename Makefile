@@ -1,0 +1,72 @@
+# Thin wrapper over CMake for the README's two commands and a few helpers.
+# The build itself lives in CMakeLists.txt; nothing here is needed to use it.
+#
+#   make run             set up, build, run the lab pipeline (or hello.asl.json)
+#   make test            set up, build, run the whole suite with ctest
+#   make test-sanitize   the same under ASan+UBSan, in build-asan/
+#   make build | clean | format | conformance
+
+BUILD_DIR    ?= build
+ASAN_DIR     ?= build-asan
+JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
+STEPFN_STORE ?= ./.stepfn
+SHARED_CONF  ?= ../shared/conformance
+
+PIPELINE_DIR := definitions/integration-patterns
+PIPELINE     := $(PIPELINE_DIR)/pipeline.asl.json
+HELLO        := definitions/hello.asl.json
+STEPFN       := ./$(BUILD_DIR)/stepfn
+
+FORMAT_DIRS  := $(wildcard engine states tools tests definitions bench)
+
+.PHONY: all bootstrap build build-asan run test test-sanitize conformance format clean
+
+all: build
+
+bootstrap:
+	@bash tools/bootstrap.sh
+
+build: bootstrap
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+build-asan: bootstrap
+	cmake -S . -B $(ASAN_DIR) -DSTEPFN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+
+# The lab pipeline arrives in a later change; until then run the hello example.
+run: build
+	@if [ -f $(PIPELINE) ]; then \
+	    echo "$(STEPFN) run $(PIPELINE) --store $(STEPFN_STORE)"; \
+	    $(STEPFN) run $(PIPELINE) \
+	        --resources $(PIPELINE_DIR)/resources.json \
+	        --input-file $(PIPELINE_DIR)/input.json \
+	        --store $(STEPFN_STORE); \
+	else \
+	    echo "$(PIPELINE) not present yet; running $(HELLO)"; \
+	    $(STEPFN) run $(HELLO) --store $(STEPFN_STORE); \
+	fi
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2
+
+test-sanitize: build-asan
+	ASAN_OPTIONS=detect_leaks=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ctest --test-dir $(ASAN_DIR) --output-on-failure -j2
+
+# Measures only (always exits 0); the ctest test conformance.ratchet gates.
+conformance: build
+	@if [ -d $(SHARED_CONF)/cases ]; then \
+	    python3 $(SHARED_CONF)/run.py $(STEPFN) $(SHARED_CONF)/cases; \
+	else \
+	    echo "no $(SHARED_CONF)/cases beside the repo; nothing to run"; \
+	fi
+
+format:
+	@command -v clang-format >/dev/null 2>&1 || \
+	    { echo "clang-format not found (apt-get install clang-format)" >&2; exit 1; }
+	find $(FORMAT_DIRS) -type f \( -name '*.c' -o -name '*.h' \) -exec clang-format -i {} +
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

@@ -1,0 +1,577 @@
+/*
+ * cursor.c — walking a state machine: entering states, the data flow
+ * around each state, Retry and Catch, and ending the machine.
+ *
+ * Driving. A state may finish inside its own run() (Pass, Choice) or later
+ * from a libuv callback (Wait, Task). Either way it only *records* what comes
+ * next (pending_state / pending_end); the drive loop below performs it once
+ * the current call stack has unwound. So a loop of a million Pass states is
+ * a loop, not a recursion a million frames deep, and a cursor is never
+ * freed while one of its own frames is still running. A cursor that has run
+ * DRIVE_BUDGET states in one go queues itself on its execution and yields,
+ * so timers (the execution timeout, signals) and other executions get the
+ * loop too.
+ *
+ * Data flow (per the ASL specification, "Input and Output Processing"):
+ *   raw input -> InputPath -> Parameters -> [state runs] -> ResultSelector
+ *   -> ResultPath (merges the result into the raw input) -> OutputPath.
+ * Which of these apply is the state type's common_fields mask.
+ *
+ * Errors. States.Runtime and States.DataLimitExceeded are terminal: Retry
+ * and Catch never see them (AWS: "A retry or catch on States.ALL won't catch
+ * States.Runtime errors"). Everything else goes to the first Retry rule whose
+ * ErrorEquals matches, then to the first matching Catch rule.
+ */
+#include "engine/cursor.h"
+#include "engine/exec.h"
+#include "engine/jsonpath.h"
+#include "engine/state_type.h"
+#include "engine/template.h"
+#include "engine/timestamp.h"
+#include "engine/xalloc.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define DRIVE_BUDGET 1024
+
+static void drive(sf_cursor *c);
+static void enter_state(sf_cursor *c, sf_state *st, json_t *input);
+static void run_current_state(sf_cursor *c);
+
+/* ---- Events ---- */
+
+int64_t sf_cursor_event(sf_cursor *c, const char *type, json_t *details)
+{
+    int64_t id = sf_exec_record(c->exec, c->last_event_id, type, details);
+    c->last_event_id = id;
+    return id;
+}
+
+static char *type_event_name(const sf_state *st, const char *suffix)
+{
+    return sf_asprintf("%s%s", st->type->name, suffix);
+}
+
+static json_t *io_details(const char *name, const char *io_key, const char *text)
+{
+    char details_key[32];
+    snprintf(details_key, sizeof details_key, "%sDetails", io_key);
+    json_t *d = json_object();
+    json_object_set_new(d, "name", json_string(name));
+    json_object_set_new(d, io_key, json_string(text));
+    json_object_set_new(d, details_key, json_pack("{s:b}", "truncated", 0));
+    return d;
+}
+
+/* ---- Context object ---- */
+
+json_t *sf_cursor_context(sf_cursor *c)
+{
+    if (c->context)
+        return c->context;
+    char ts[32];
+    json_t *ctx = json_deep_copy(sf_exec_context_base(c->exec));
+    json_t *state = json_object();
+    json_object_set_new(state, "EnteredTime",
+                        json_string(sf_timestamp_format_ms(c->entered_ms, ts)));
+    json_object_set_new(state, "Name", json_string(c->state ? c->state->name : ""));
+    json_object_set_new(state, "RetryCount", json_integer(c->retry_count));
+    json_object_set_new(ctx, "State", state);
+    if (c->map_item_index >= 0 && c->map_item_value) {
+        json_t *item = json_pack("{s:I,s:O}", "Index", (json_int_t)c->map_item_index, "Value",
+                                 c->map_item_value);
+        json_object_set_new(ctx, "Map", json_pack("{s:o}", "Item", item));
+    }
+    c->context = ctx;
+    return ctx;
+}
+
+void sf_cursor_env(sf_cursor *c, json_t *input, bool need_context, sf_eval_env *env)
+{
+    env->input = input;
+    env->context = need_context ? sf_cursor_context(c) : NULL;
+    env->variables = NULL;
+}
+
+uv_loop_t *sf_cursor_loop(sf_cursor *c)
+{
+    return sf_exec_loop(c->exec);
+}
+
+static void drop_context(sf_cursor *c)
+{
+    json_decref(c->context);
+    c->context = NULL;
+}
+
+/* ---- Failing ---- */
+
+void sf_cursor_state_runtime_error(sf_cursor *c, const char *error, const char *fmt, ...)
+{
+    sf_error err = SF_ERROR_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    sf_error_setv(&err, error, fmt, ap);
+    va_end(ap);
+    sf_error_prefix_cause(&err,
+                          "An error occurred while executing the state '%s' (entered at the "
+                          "event id #%lld). ",
+                          c->state->name, (long long)c->entered_event_id);
+    sf_cursor_state_error(c, &err);
+}
+
+/* A data-flow failure: err's cause is the field's message; add the prefix. */
+static void fail_in_state(sf_cursor *c, sf_error *err)
+{
+    sf_error_prefix_cause(err,
+                          "An error occurred while executing the state '%s' (entered at the "
+                          "event id #%lld). ",
+                          c->state->name, (long long)c->entered_event_id);
+    sf_cursor_state_error(c, err);
+}
+
+static bool is_terminal_error(const char *name)
+{
+    return strcmp(name, SF_ERR_RUNTIME) == 0 || strcmp(name, SF_ERR_DATA_LIMIT_EXCEEDED) == 0;
+}
+
+/* ErrorEquals matching: the exact name, States.ALL for anything, and
+ * States.TaskFailed for any error but States.Timeout (AWS's wildcard rule). */
+static bool error_matches(char **names, size_t count, const char *error)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(names[i], error) == 0 || strcmp(names[i], SF_ERR_ALL) == 0)
+            return true;
+        if (strcmp(names[i], SF_ERR_TASK_FAILED) == 0 && strcmp(error, SF_ERR_TIMEOUT) != 0 &&
+            strncmp(error, "States.", 7) != 0)
+            return true;
+    }
+    return false;
+}
+
+static double retry_delay_seconds(const sf_retrier *r, int attempt)
+{
+    double delay = r->interval_seconds * pow(r->backoff_rate, attempt);
+    if (r->max_delay_seconds > 0 && delay > r->max_delay_seconds)
+        delay = r->max_delay_seconds;
+    if (r->jitter_full) {
+        uint32_t rnd = 0;
+        if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+            rnd = (uint32_t)rand();
+        delay = delay * ((double)rnd / 4294967296.0);
+    }
+    return delay;
+}
+
+static void retry_timer_fired(uv_timer_t *t)
+{
+    sf_cursor *c = t->data;
+    drop_context(c); /* $$.State.RetryCount changed */
+    run_current_state(c);
+    drive(c);
+}
+
+/* Try the Retry rules; true when a retry was scheduled. */
+static bool try_retry(sf_cursor *c, const char *error)
+{
+    sf_state *st = c->state;
+    for (size_t i = 0; i < st->retrier_count; i++) {
+        const sf_retrier *r = &st->retriers[i];
+        if (!error_matches(r->errors, r->error_count, error))
+            continue;
+        if (c->retry_attempts[i] >= r->max_attempts)
+            return false; /* the first matching rule decides, even when spent */
+        double delay = retry_delay_seconds(r, c->retry_attempts[i]);
+        c->retry_attempts[i]++;
+        c->retry_count++;
+        if (!c->retry_timer) {
+            c->retry_timer = sf_malloc(sizeof *c->retry_timer);
+            uv_timer_init(sf_cursor_loop(c), c->retry_timer);
+            c->retry_timer->data = c;
+        }
+        uv_timer_start(c->retry_timer, retry_timer_fired, (uint64_t)llround(delay * 1000.0), 0);
+        return true;
+    }
+    return false;
+}
+
+static json_t *error_output(const sf_error *err)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "Error", err->name ? json_string(err->name) : json_null());
+    json_object_set_new(o, "Cause", err->cause ? json_string(err->cause) : json_null());
+    return o;
+}
+
+/* Try the Catch rules; true when one matched (the next state is pending). */
+static bool try_catch(sf_cursor *c, sf_error *err)
+{
+    sf_state *st = c->state;
+    for (size_t i = 0; i < st->catcher_count; i++) {
+        const sf_catcher *k = &st->catchers[i];
+        if (!error_matches(k->errors, k->error_count, err->name))
+            continue;
+        json_t *eo = error_output(err);
+        json_t *output;
+        char *why = NULL;
+        if (k->result_path_null)
+            output = json_incref(c->input);
+        else if (k->result_path)
+            output = sf_path_assign(k->result_path, c->input, eo, &why);
+        else
+            output = json_incref(eo);
+        json_decref(eo);
+        if (!output) {
+            sf_error_set(err, SF_ERR_RESULT_PATH_MATCH_FAILURE,
+                         "Unable to apply ResultPath '%s' of a Catch rule to the input: %s",
+                         sf_path_text(k->result_path), why ? why : "");
+            free(why);
+            return false;
+        }
+        char *text = sf_json_compact(output);
+        char *type = type_event_name(st, "StateExited");
+        sf_cursor_event(c, type, io_details(st->name, "output", text));
+        free(type);
+        free(text);
+        c->pending_state = k->next;
+        c->pending_input = output;
+        return true;
+    }
+    return false;
+}
+
+void sf_cursor_state_error(sf_cursor *c, sf_error *err)
+{
+    if (c->cancelled || !c->state) {
+        sf_error_clear(err);
+        return;
+    }
+    bool handled = false;
+    if (!err->name)
+        err->name = sf_strdup(""); /* matched as no name; reported as null */
+    if ((c->state->type->common_fields & SF_COMMON_RETRY_CATCH) && !is_terminal_error(err->name)) {
+        if (try_retry(c, err->name)) {
+            sf_error_clear(err);
+            return;
+        }
+        handled = try_catch(c, err);
+    }
+    if (handled) {
+        sf_error_clear(err);
+    } else {
+        if (err->name[0] == '\0') {
+            free(err->name);
+            err->name = NULL;
+        }
+        c->pending_end = SF_CURSOR_END_FAILED;
+        sf_error_move(&c->pending_error, err);
+    }
+    drive(c);
+}
+
+void sf_cursor_state_failed(sf_cursor *c, const char *error, const char *cause)
+{
+    sf_error err = SF_ERROR_INIT;
+    sf_error_set_raw(&err, error ? error : SF_ERR_TASK_FAILED, cause);
+    sf_cursor_state_error(c, &err);
+}
+
+/* ---- Succeeding ---- */
+
+/* ResultSelector, ResultPath, OutputPath. Returns the state output (new
+ * reference) or NULL with err set. Consumes result. */
+static json_t *process_output(sf_cursor *c, json_t *result, sf_error *err)
+{
+    sf_state *st = c->state;
+    if (st->result_selector) {
+        sf_eval_env env;
+        sf_cursor_env(c, result, sf_template_uses_context(st->result_selector), &env);
+        json_t *selected = sf_template_eval(st->result_selector, &env, err);
+        json_decref(result);
+        if (!selected)
+            return NULL;
+        result = selected;
+    }
+    json_t *output;
+    if (st->result_path_null) {
+        output = json_incref(c->input);
+        json_decref(result);
+    } else if (st->result_path) {
+        char *why = NULL;
+        output = sf_path_assign(st->result_path, c->input, result, &why);
+        json_decref(result);
+        if (!output) {
+            char *in = sf_json_compact(c->input);
+            sf_error_set(err, SF_ERR_RESULT_PATH_MATCH_FAILURE,
+                         "Unable to apply ResultPath \"%s\" to input \"%s\": %s",
+                         sf_path_text(st->result_path), in, why ? why : "");
+            free(in);
+            free(why);
+            return NULL;
+        }
+    } else {
+        output = result;
+    }
+    if (st->output_path_null) {
+        json_decref(output);
+        return json_object();
+    }
+    if (st->output_path) {
+        sf_eval_env env;
+        sf_cursor_env(c, output, sf_path_is_context(st->output_path), &env);
+        json_t *selected = sf_path_eval(st->output_path, &env);
+        if (!selected) {
+            char *in = sf_json_compact(output);
+            sf_error_set(err, SF_ERR_RUNTIME,
+                         "Invalid path '%s' : No results for path: $['%s']",
+                         sf_path_text(st->output_path), sf_path_text(st->output_path) + 2);
+            free(in);
+        }
+        json_decref(output);
+        return selected;
+    }
+    return output;
+}
+
+void sf_cursor_state_done(sf_cursor *c, json_t *result, sf_state *next)
+{
+    if (c->cancelled || !c->state) {
+        json_decref(result);
+        return;
+    }
+    sf_state *st = c->state;
+    sf_error err = SF_ERROR_INIT;
+    json_t *output = process_output(c, result, &err);
+    if (!output) {
+        fail_in_state(c, &err);
+        return;
+    }
+    char *text = sf_json_compact(output);
+    if (strlen(text) > SF_PAYLOAD_LIMIT_BYTES) {
+        free(text);
+        json_decref(output);
+        sf_cursor_state_runtime_error(c, SF_ERR_DATA_LIMIT_EXCEEDED,
+                                      "The state/task '%s' returned a result with a size "
+                                      "exceeding the maximum number of bytes service limit.",
+                                      st->name);
+        return;
+    }
+    /* Fail and Succeed are terminal; Succeed records an exit, Fail never
+     * gets here. */
+    char *type = type_event_name(st, "StateExited");
+    sf_cursor_event(c, type, io_details(st->name, "output", text));
+    free(type);
+    free(text);
+    sf_state *to = next ? next : st->next;
+    if (to) {
+        c->pending_state = to;
+        c->pending_input = output;
+    } else {
+        c->pending_end = SF_CURSOR_END_SUCCEEDED;
+        c->pending_input = output;
+    }
+    drive(c);
+}
+
+/* ---- Entering and running ---- */
+
+static void run_current_state(sf_cursor *c)
+{
+    sf_state *st = c->state;
+    json_t *effective = json_incref(c->input);
+    sf_error err = SF_ERROR_INIT;
+    if (st->input_path_null) {
+        json_decref(effective);
+        effective = json_object();
+    } else if (st->input_path) {
+        sf_eval_env env;
+        sf_cursor_env(c, c->input, sf_path_is_context(st->input_path), &env);
+        json_t *selected = sf_path_eval(st->input_path, &env);
+        json_decref(effective);
+        if (!selected) {
+            sf_error_set(&err, SF_ERR_RUNTIME,
+                         "Invalid path '%s' : No results for path: $['%s']",
+                         sf_path_text(st->input_path), sf_path_text(st->input_path) + 2);
+            fail_in_state(c, &err);
+            return;
+        }
+        effective = selected;
+    }
+    if (st->parameters) {
+        sf_eval_env env;
+        sf_cursor_env(c, effective, sf_template_uses_context(st->parameters), &env);
+        json_t *params = sf_template_eval(st->parameters, &env, &err);
+        json_decref(effective);
+        if (!params) {
+            fail_in_state(c, &err);
+            return;
+        }
+        effective = params;
+    }
+    json_decref(c->effective_input);
+    c->effective_input = effective;
+    st->type->run(c, effective);
+}
+
+static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
+{
+    drop_context(c);
+    json_decref(c->input);
+    json_decref(c->effective_input);
+    c->effective_input = NULL;
+    c->state = st;
+    c->input = input;
+    c->entered_ms = sf_now_ms();
+    c->retry_count = 0;
+    free(c->retry_attempts);
+    c->retry_attempts = st->retrier_count ? sf_calloc(st->retrier_count, sizeof(int)) : NULL;
+    char *text = sf_json_compact(input);
+    char *type = type_event_name(st, "StateEntered");
+    c->entered_event_id = sf_cursor_event(c, type, io_details(st->name, "input", text));
+    free(type);
+    free(text);
+    run_current_state(c);
+}
+
+/* The machine has ended: hand the result to the owner. May free c. */
+static void finish(sf_cursor *c)
+{
+    json_t *output = NULL;
+    sf_error err = SF_ERROR_INIT;
+    if (c->pending_end == SF_CURSOR_END_SUCCEEDED)
+        output = c->pending_input;
+    else
+        sf_error_move(&err, &c->pending_error);
+    c->pending_input = NULL;
+    c->pending_end = 0;
+    drop_context(c);
+    c->state = NULL;
+    sf_cursor_done_cb cb = c->on_done;
+    bool is_child = c->parent != NULL;
+    cb(c, output, output ? NULL : &err);
+    sf_error_clear(&err);
+    if (is_child)
+        sf_cursor_free(c);
+}
+
+static void drive(sf_cursor *c)
+{
+    if (c->driving)
+        return;
+    c->driving = true;
+    int budget = DRIVE_BUDGET;
+    while (!c->cancelled) {
+        if (c->pending_state) {
+            if (--budget == 0 || sf_exec_is_over(c->exec)) {
+                if (!sf_exec_is_over(c->exec))
+                    sf_exec_queue(c->exec, c);
+                break;
+            }
+            sf_state *st = c->pending_state;
+            json_t *in = c->pending_input;
+            c->pending_state = NULL;
+            c->pending_input = NULL;
+            enter_state(c, st, in);
+            continue;
+        }
+        if (c->pending_end) {
+            c->driving = false;
+            finish(c);
+            return;
+        }
+        break;
+    }
+    c->driving = false;
+    if (c->cancelled && c->parent)
+        sf_cursor_free(c); /* a cancel arrived while we were on the stack */
+}
+
+void sf_cursor_resume_queued(sf_cursor *c)
+{
+    drive(c);
+}
+
+/* ---- Life cycle ---- */
+
+static sf_cursor *cursor_new(sf_exec *e, sf_machine *m, sf_cursor *parent)
+{
+    sf_cursor *c = SF_NEW(sf_cursor);
+    c->exec = e;
+    c->machine = m;
+    c->parent = parent;
+    c->map_item_index = -1;
+    return c;
+}
+
+sf_cursor *sf_cursor_new_root(sf_exec *e, sf_machine *m, sf_cursor_done_cb on_done)
+{
+    sf_cursor *c = cursor_new(e, m, NULL);
+    c->on_done = on_done;
+    return c;
+}
+
+void sf_cursor_begin(sf_cursor *c, json_t *input)
+{
+    c->pending_state = c->machine->start;
+    c->pending_input = input;
+    drive(c);
+}
+
+sf_cursor *sf_cursor_spawn(sf_cursor *parent, sf_machine *m, json_t *input, size_t index,
+                           sf_cursor_done_cb on_done, void *owner)
+{
+    sf_cursor *c = cursor_new(parent->exec, m, parent);
+    c->on_done = on_done;
+    c->owner = owner;
+    c->index = index;
+    c->last_event_id = parent->last_event_id;
+    sf_cursor_begin(c, json_incref(input));
+    return c;
+}
+
+static void close_and_free_timer(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void stop_current_state(sf_cursor *c)
+{
+    if (c->state && c->state->type->cancel)
+        c->state->type->cancel(c);
+    if (c->retry_timer) {
+        uv_close((uv_handle_t *)c->retry_timer, close_and_free_timer);
+        c->retry_timer = NULL;
+    }
+}
+
+void sf_cursor_cancel(sf_cursor *c)
+{
+    if (c->cancelled)
+        return;
+    c->cancelled = true;
+    stop_current_state(c);
+    sf_exec_unqueue(c->exec, c);
+    if (!c->driving && c->parent)
+        sf_cursor_free(c);
+}
+
+void sf_cursor_free(sf_cursor *c)
+{
+    if (!c)
+        return;
+    if (!c->cancelled)
+        stop_current_state(c);
+    sf_exec_unqueue(c->exec, c);
+    json_decref(c->input);
+    json_decref(c->effective_input);
+    json_decref(c->context);
+    json_decref(c->pending_input);
+    json_decref(c->map_item_value);
+    sf_error_clear(&c->pending_error);
+    free(c->retry_attempts);
+    free(c);
+}

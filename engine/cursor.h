@@ -1,0 +1,125 @@
+/*
+ * cursor.h — a position in a running state machine, and the calls a state
+ * type makes while it runs.
+ *
+ * An execution is a tree of cursors: the root walks the top-level machine;
+ * Parallel makes one child per branch and Map one per iteration. A cursor
+ * holds the current state, its raw input, the retry counters of that state,
+ * and what the context object needs (entered time, Map item).
+ *
+ * A state type is given the cursor in run() and must finish with exactly one
+ * of sf_cursor_state_done / sf_cursor_state_failed / sf_cursor_state_error,
+ * now or from a later libuv callback. It may keep per-run data in
+ * c->run_data; the engine never touches it.
+ */
+#ifndef SF_CURSOR_H
+#define SF_CURSOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <uv.h>
+#include "engine/definition.h"
+#include "engine/error.h"
+#include "engine/eval.h"
+
+typedef struct sf_exec sf_exec;
+typedef struct sf_cursor sf_cursor;
+
+/* How a child cursor reports its end to its owner (a Parallel or Map state
+ * run). Exactly one of output (stolen) or err (contents may be moved out) is
+ * set. The child cursor is freed by the engine after the callback returns. */
+typedef void (*sf_cursor_done_cb)(sf_cursor *child, json_t *output, sf_error *err);
+
+struct sf_cursor {
+    sf_exec *exec;
+    sf_machine *machine;
+    sf_cursor *parent;       /* NULL for the root */
+    sf_state *state;         /* the current state, NULL when finished */
+    json_t *input;           /* raw input of the current state (owned) */
+    json_t *effective_input; /* after InputPath/Parameters (owned) */
+    json_t *context;         /* cached context object for the current state */
+    int64_t entered_ms;      /* when the current state was entered */
+    int64_t entered_event_id;
+    int64_t last_event_id; /* previousEventId for this cursor's next event */
+    int *retry_attempts;   /* per retrier of the current state */
+    int retry_count;       /* $$.State.RetryCount */
+    uv_timer_t *retry_timer;
+
+    /* Map iteration data for $$.Map.Item (NULL/-1 outside a Map). */
+    json_t *map_item_value;
+    int64_t map_item_index;
+
+    /* Children bookkeeping for the owner. */
+    sf_cursor_done_cb on_done;
+    void *owner;  /* the owner's per-run data */
+    size_t index; /* branch or iteration index */
+    bool cancelled;
+
+    void *run_data; /* the state type's data for the current run */
+
+    /* Engine-private: what to do next once the current call stack unwinds
+     * (see "driving" in cursor.c), and the ready queue of the execution. */
+    sf_state *pending_state;
+    json_t *pending_input;
+    int pending_end; /* 0, or SF_CURSOR_END_SUCCEEDED / _FAILED */
+    sf_error pending_error;
+    bool driving;
+    bool queued;
+    sf_cursor *queue_prev, *queue_next;
+};
+
+enum { SF_CURSOR_END_SUCCEEDED = 1, SF_CURSOR_END_FAILED = 2 };
+
+/* ---- Finishing a state's run ---- */
+
+/* Success. result is stolen; next == NULL means the state's own Next/End. */
+void sf_cursor_state_done(sf_cursor *c, json_t *result, sf_state *next);
+/* Failure with an error name and a cause (either may be NULL). Retry and
+ * Catch apply when the state type allows them. */
+void sf_cursor_state_failed(sf_cursor *c, const char *error, const char *cause);
+/* Failure from an sf_error; its contents are consumed. */
+void sf_cursor_state_error(sf_cursor *c, sf_error *err);
+/* A failure inside the state itself (a path that matched nothing, a bad
+ * timestamp): the cause is prefixed with AWS's "An error occurred while
+ * executing the state 'NAME' (entered at the event id #N). ". */
+void sf_cursor_state_runtime_error(sf_cursor *c, const char *error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- While running ---- */
+
+/* Record a history event for this cursor; details is stolen (may be NULL).
+ * Returns the event id. */
+int64_t sf_cursor_event(sf_cursor *c, const char *type, json_t *details);
+/* The context object for the current state ($$), built on first use and
+ * cached until the state ends. Borrowed. */
+json_t *sf_cursor_context(sf_cursor *c);
+/* An evaluation environment over `input` for the current state; the context
+ * is built only if need_context. */
+void sf_cursor_env(sf_cursor *c, json_t *input, bool need_context, sf_eval_env *env);
+uv_loop_t *sf_cursor_loop(sf_cursor *c);
+
+/* ---- Children (Parallel branches, Map iterations) ---- */
+
+/* Start a child cursor on machine m with input (borrowed). The child runs
+ * until its machine ends and then calls on_done. */
+sf_cursor *sf_cursor_spawn(sf_cursor *parent, sf_machine *m, json_t *input, size_t index,
+                           sf_cursor_done_cb on_done, void *owner);
+/* Stop a child: cancels what its current state has in flight. on_done is
+ * not called. The child is freed (once it is off the call stack).
+ *
+ * Children may finish synchronously inside sf_cursor_spawn (a branch of
+ * Pass states does), so an owner that spawns several must check after each
+ * spawn whether it has already finished (e.g. a branch failed). */
+void sf_cursor_cancel(sf_cursor *child);
+
+/* ---- For the execution (exec.c) ---- */
+
+sf_cursor *sf_cursor_new_root(sf_exec *e, sf_machine *m, sf_cursor_done_cb on_done);
+/* Begin at the machine's StartAt with input (stolen). */
+void sf_cursor_begin(sf_cursor *c, json_t *input);
+/* Continue a cursor taken from the ready queue. */
+void sf_cursor_resume_queued(sf_cursor *c);
+void sf_cursor_free(sf_cursor *c);
+
+#endif

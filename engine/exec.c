@@ -1,0 +1,354 @@
+/*
+ * exec.c — an execution handle: history, root cursor, timeout, the ready
+ * queue, and the end of the execution.
+ *
+ * Recording. Every event goes through sf_exec_record, which numbers it,
+ * buffers it in the history log and folds it into the summary. A uv_prepare
+ * handle, started only while something is buffered, flushes the log right
+ * before the loop waits for I/O: the log on disk is never more than one loop
+ * turn behind, and no step that waits on the outside world (a process, a
+ * timer, a request) starts without its events being written first.
+ *
+ * Ending. When the root cursor ends (or the execution times out, or is
+ * aborted) the final event is recorded, the log is closed with the fsync
+ * policy's sync, and the handles are closed; the done callback runs from
+ * the last close callback, so it never runs inside a state's own frame and
+ * may free the execution.
+ *
+ * A history write that fails (disk full, I/O error) stops the execution at
+ * once: nothing runs that cannot be recorded. The message is kept for the
+ * caller (exit status 4).
+ */
+#include "engine/exec.h"
+#include "engine/jsonpath.h"
+#include "engine/timestamp.h"
+#include "engine/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SF_ACCOUNT "123456789012"
+#define SF_REGION "us-east-1"
+
+struct sf_exec {
+    uv_loop_t *loop;
+    sf_definition *def;
+    sf_history *history;
+    sf_summary summary;
+    int64_t next_event_id;
+    json_t *context_base;
+    sf_cursor *root;
+    char *store_error;
+    bool over;      /* the final event is recorded (or recording failed) */
+    int open_handles;
+    uv_timer_t start_timer;
+    uv_timer_t timeout_timer;
+    uv_prepare_t flush_prepare;
+    uv_idle_t ready_idle;
+    sf_cursor *ready_head, *ready_tail;
+    size_t ready_count;
+    json_t *input;
+    sf_exec_done_cb done;
+    void *done_data;
+};
+
+static void end_execution(sf_exec *e, const char *type, json_t *details);
+
+/* ---- Recording ---- */
+
+static void flush_history(uv_prepare_t *p)
+{
+    sf_exec *e = p->data;
+    uv_prepare_stop(p);
+    char *err = NULL;
+    if (e->history && sf_history_flush(e->history, false, &err) != 0) {
+        e->store_error = err;
+        end_execution(e, NULL, NULL);
+    }
+}
+
+int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t *details)
+{
+    if (e->over || !e->history) {
+        json_decref(details);
+        return e->next_event_id;
+    }
+    int64_t id = e->next_event_id++;
+    json_t *ev = sf_history_event_new(id, previous_id, sf_now_ms(), type, details);
+    sf_history_append(e->history, ev);
+    sf_summary_apply(&e->summary, ev);
+    json_decref(ev);
+    if (!uv_is_active((uv_handle_t *)&e->flush_prepare))
+        uv_prepare_start(&e->flush_prepare, flush_history);
+    return id;
+}
+
+uv_loop_t *sf_exec_loop(sf_exec *e)
+{
+    return e->loop;
+}
+
+json_t *sf_exec_context_base(sf_exec *e)
+{
+    return e->context_base;
+}
+
+bool sf_exec_is_over(const sf_exec *e)
+{
+    return e->over;
+}
+
+const sf_summary *sf_exec_summary(const sf_exec *e)
+{
+    return &e->summary;
+}
+
+const char *sf_exec_store_error(const sf_exec *e)
+{
+    return e->store_error;
+}
+
+/* ---- Ready queue: cursors that yielded the loop ---- */
+
+static void run_ready(uv_idle_t *idle)
+{
+    sf_exec *e = idle->data;
+    /* Resume only the cursors queued before this turn: one that yields again
+     * goes to the back and waits for the next turn. Popping from the live
+     * list keeps this safe when resuming one cursor cancels another. */
+    size_t n = e->ready_count;
+    while (n-- > 0 && e->ready_head) {
+        sf_cursor *c = e->ready_head;
+        sf_exec_unqueue(e, c);
+        sf_cursor_resume_queued(c);
+    }
+    if (!e->ready_head)
+        uv_idle_stop(idle);
+}
+
+void sf_exec_queue(sf_exec *e, sf_cursor *c)
+{
+    if (c->queued)
+        return;
+    c->queued = true;
+    c->queue_next = NULL;
+    c->queue_prev = e->ready_tail;
+    if (e->ready_tail)
+        e->ready_tail->queue_next = c;
+    else
+        e->ready_head = c;
+    e->ready_tail = c;
+    e->ready_count++;
+    uv_idle_start(&e->ready_idle, run_ready);
+}
+
+void sf_exec_unqueue(sf_exec *e, sf_cursor *c)
+{
+    if (!c->queued)
+        return;
+    if (c->queue_prev)
+        c->queue_prev->queue_next = c->queue_next;
+    else if (e->ready_head == c)
+        e->ready_head = c->queue_next;
+    if (c->queue_next)
+        c->queue_next->queue_prev = c->queue_prev;
+    else if (e->ready_tail == c)
+        e->ready_tail = c->queue_prev;
+    c->queued = false;
+    c->queue_prev = c->queue_next = NULL;
+    e->ready_count--;
+}
+
+/* ---- Ending ---- */
+
+static void handle_closed(uv_handle_t *h)
+{
+    sf_exec *e = h->data;
+    if (--e->open_handles == 0 && e->done)
+        e->done(e, e->done_data);
+}
+
+static void close_handles(sf_exec *e)
+{
+    uv_handle_t *handles[] = {(uv_handle_t *)&e->start_timer, (uv_handle_t *)&e->timeout_timer,
+                              (uv_handle_t *)&e->flush_prepare, (uv_handle_t *)&e->ready_idle};
+    for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
+        uv_close(handles[i], handle_closed);
+}
+
+/* Record the final event (type may be NULL when recording already failed),
+ * close the log and the handles. */
+static void end_execution(sf_exec *e, const char *type, json_t *details)
+{
+    if (e->over) {
+        json_decref(details);
+        return;
+    }
+    if (type)
+        sf_exec_record(e, e->root ? e->root->last_event_id : 0, type, details);
+    else
+        json_decref(details);
+    e->over = true;
+    char *err = NULL;
+    if (sf_history_close(e->history, &err) != 0 && !e->store_error)
+        e->store_error = err;
+    else
+        free(err);
+    e->history = NULL;
+    if (e->root && e->root->state) {
+        sf_cursor_cancel(e->root);
+    }
+    close_handles(e);
+}
+
+static json_t *error_details(const char *error, const char *cause)
+{
+    json_t *d = json_object();
+    if (error)
+        json_object_set_new(d, "error", json_string(error));
+    if (cause)
+        json_object_set_new(d, "cause", json_string(cause));
+    return d;
+}
+
+static void root_done(sf_cursor *root, json_t *output, sf_error *err)
+{
+    sf_exec *e = root->exec;
+    if (output) {
+        char *text = sf_json_compact(output);
+        json_t *d = json_object();
+        json_object_set_new(d, "output", json_string(text));
+        json_object_set_new(d, "outputDetails", json_pack("{s:b}", "truncated", 0));
+        free(text);
+        json_decref(output);
+        end_execution(e, "ExecutionSucceeded", d);
+    } else {
+        end_execution(e, "ExecutionFailed", error_details(err->name, err->cause));
+    }
+}
+
+static void timeout_fired(uv_timer_t *t)
+{
+    sf_exec *e = t->data;
+    if (e->root)
+        sf_cursor_cancel(e->root);
+    end_execution(e, "ExecutionTimedOut",
+                  error_details(SF_ERR_TIMEOUT,
+                                "The execution ran longer than the state machine's "
+                                "TimeoutSeconds."));
+}
+
+void sf_exec_abort(sf_exec *e, const char *error, const char *cause)
+{
+    if (e->over)
+        return;
+    if (e->root)
+        sf_cursor_cancel(e->root);
+    end_execution(e, "ExecutionAborted", error_details(error, cause));
+}
+
+/* ---- Starting ---- */
+
+static json_t *make_context_base(sf_exec *e, const sf_exec_config *cfg, json_t *input,
+                                 const char *exec_arn, const char *sm_arn)
+{
+    char ts[32];
+    json_t *execution = json_object();
+    json_object_set_new(execution, "Id", json_string(exec_arn));
+    json_object_set_new(execution, "Input", json_incref(input));
+    json_object_set_new(execution, "Name", json_string(cfg->name));
+    json_object_set_new(execution, "RoleArn",
+                        json_string("arn:aws:iam::" SF_ACCOUNT ":role/stepfn-local"));
+    json_object_set_new(execution, "StartTime",
+                        json_string(sf_timestamp_format_ms(e->summary.start_ms, ts)));
+    json_object_set_new(execution, "RedriveCount", json_integer(e->summary.redrive_count));
+    json_t *sm = json_object();
+    json_object_set_new(sm, "Id", json_string(sm_arn));
+    json_object_set_new(sm, "Name", json_string(cfg->state_machine_name));
+    return json_pack("{s:o,s:o}", "Execution", execution, "StateMachine", sm);
+}
+
+static void start_now(uv_timer_t *t)
+{
+    sf_exec *e = t->data;
+    e->root = sf_cursor_new_root(e, e->def->top, root_done);
+    e->root->last_event_id = e->next_event_id - 1; /* follows ExecutionStarted */
+    json_t *input = e->input;
+    e->input = NULL;
+    sf_cursor_begin(e->root, input);
+}
+
+static void init_handle(sf_exec *e, uv_handle_t *h)
+{
+    h->data = e;
+    e->open_handles++;
+}
+
+sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
+                       const sf_exec_config *cfg, sf_exec_done_cb done, void *data, char **err)
+{
+    char *path = sf_asprintf("%s/history.jsonl", cfg->exec_dir);
+    sf_history *h = sf_history_create(path, cfg->fsync, err);
+    free(path);
+    if (!h)
+        return NULL;
+    sf_exec *e = SF_NEW(sf_exec);
+    e->loop = loop;
+    e->def = def;
+    e->history = h;
+    e->next_event_id = 1;
+    e->done = done;
+    e->done_data = data;
+    e->input = json_incref(input);
+    sf_summary_init(&e->summary);
+    uv_timer_init(loop, &e->start_timer);
+    uv_timer_init(loop, &e->timeout_timer);
+    uv_prepare_init(loop, &e->flush_prepare);
+    uv_idle_init(loop, &e->ready_idle);
+    init_handle(e, (uv_handle_t *)&e->start_timer);
+    init_handle(e, (uv_handle_t *)&e->timeout_timer);
+    init_handle(e, (uv_handle_t *)&e->flush_prepare);
+    init_handle(e, (uv_handle_t *)&e->ready_idle);
+
+    char *sm_arn = sf_asprintf("arn:aws:states:" SF_REGION ":" SF_ACCOUNT ":stateMachine:%s",
+                               cfg->state_machine_name);
+    char *exec_arn = sf_asprintf("arn:aws:states:" SF_REGION ":" SF_ACCOUNT ":execution:%s:%s",
+                                 cfg->state_machine_name, cfg->name);
+    char *text = sf_json_compact(input);
+    json_t *d = json_object();
+    json_object_set_new(d, "input", json_string(text));
+    json_object_set_new(d, "inputDetails", json_pack("{s:b}", "truncated", 0));
+    json_object_set_new(d, "roleArn", json_string("arn:aws:iam::" SF_ACCOUNT ":role/stepfn-local"));
+    json_object_set_new(d, "name", json_string(cfg->name));
+    json_object_set_new(d, "executionArn", json_string(exec_arn));
+    json_object_set_new(d, "stateMachineArn", json_string(sm_arn));
+    free(text);
+    sf_exec_record(e, 0, "ExecutionStarted", d);
+    e->context_base = make_context_base(e, cfg, input, exec_arn, sm_arn);
+    free(sm_arn);
+    free(exec_arn);
+
+    if (def->timeout_seconds > 0)
+        uv_timer_start(&e->timeout_timer, timeout_fired,
+                       (uint64_t)(def->timeout_seconds * 1000.0), 0);
+    uv_timer_start(&e->start_timer, start_now, 0, 0);
+    return e;
+}
+
+void sf_exec_free(sf_exec *e)
+{
+    if (!e)
+        return;
+    if (e->root)
+        sf_cursor_free(e->root);
+    if (e->history) {
+        char *err = NULL;
+        sf_history_close(e->history, &err);
+        free(err);
+    }
+    json_decref(e->input);
+    json_decref(e->context_base);
+    sf_summary_free(&e->summary);
+    free(e->store_error);
+    free(e);
+}

@@ -1,0 +1,60 @@
+/*
+ * exec.h — an execution: a handle that lives from StartExecution until its
+ * final event is recorded.
+ *
+ * An execution owns its history log, its root cursor, its timeout timer and
+ * the ready queue of cursors that gave up the loop to let others run. It
+ * borrows its definition and loop. Many executions can share one loop.
+ *
+ * sf_exec_start returns at once; the execution runs as the loop runs, and
+ * `done` is called from the loop when the execution has ended and its
+ * history is closed. The handle stays valid until sf_exec_free.
+ */
+#ifndef SF_EXEC_H
+#define SF_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <uv.h>
+#include "engine/cursor.h"
+#include "engine/definition.h"
+#include "engine/history.h"
+#include "engine/summary.h"
+
+typedef struct sf_exec sf_exec;
+typedef void (*sf_exec_done_cb)(sf_exec *e, void *data);
+
+typedef struct sf_exec_config {
+    const char *name;               /* execution name (valid per sf_store_valid_name) */
+    const char *state_machine_name; /* used in ARNs */
+    const char *exec_dir;           /* the execution's folder in the store */
+    sf_fsync_policy fsync;
+} sf_exec_config;
+
+/* Start an execution. input is borrowed. Returns NULL with *err on failure
+ * to create the history. */
+sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
+                       const sf_exec_config *cfg, sf_exec_done_cb done, void *data, char **err);
+
+/* Stop a running execution: its cursors are cancelled and it ends ABORTED
+ * (error and cause may be NULL). */
+void sf_exec_abort(sf_exec *e, const char *error, const char *cause);
+
+/* The DescribeExecution view, kept up to date as events are recorded. */
+const sf_summary *sf_exec_summary(const sf_exec *e);
+/* Set when recording history failed (the execution was stopped): the
+ * message names the file and the system error. NULL otherwise. */
+const char *sf_exec_store_error(const sf_exec *e);
+void sf_exec_free(sf_exec *e);
+
+/* ---- For cursors (cursor.c) ---- */
+
+int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t *details);
+uv_loop_t *sf_exec_loop(sf_exec *e);
+json_t *sf_exec_context_base(sf_exec *e); /* borrowed: Execution and StateMachine parts */
+void sf_exec_queue(sf_exec *e, sf_cursor *c);
+void sf_exec_unqueue(sf_exec *e, sf_cursor *c);
+bool sf_exec_is_over(const sf_exec *e);
+
+#endif

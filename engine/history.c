@@ -1,0 +1,266 @@
+/*
+ * history.c — the append-only event log of an execution.
+ *
+ * Format. One event per line, compact JSON, ending with a checksum member
+ * written last: `...,"crc":"xxxxxxxx"}\n`, where xxxxxxxx is the CRC-32 (hex)
+ * of every byte of the line before `,"crc"`. A line is good when it ends in a
+ * newline, its checksum matches and it parses; anything else is the torn tail
+ * of a write cut off by a crash (or a corrupted block), and is dropped on
+ * read. Because lines are only ever appended, a bad line can only be the
+ * last one unless the disk itself corrupted data; a bad line in the middle
+ * is dropped too and counted, and everything after it is still read.
+ *
+ * Durability. Events are appended to a memory buffer and written with one
+ * write(2) per loop turn (the engine calls sf_history_flush before the loop
+ * waits for anything), so a killed process (kill -9, OOM) loses nothing it
+ * recorded: the data is in the kernel. What a power loss can lose depends
+ * on the fsync policy:
+ *   never  — the OS writes back when it likes (usually within 30 s);
+ *   end    — (default) fsync when the execution ends, so a finished
+ *            execution's result survives power loss; a running one may
+ *            lose its last events and resume re-runs those steps;
+ *   always — fsync after every batch, before the engine starts any task it
+ *            has just recorded as scheduled: slowest, nothing recorded is
+ *            ever lost.
+ * A task whose result was not durable is run again on resume (at-least-once).
+ *
+ * Failure. A failed write or fsync is reported to the caller, which fails the
+ * run with a store error (exit 4): the engine never goes on executing steps
+ * it cannot record.
+ */
+#include "engine/history.h"
+#include "engine/crc32.h"
+#include "engine/json_util.h"
+#include "engine/timestamp.h"
+#include "engine/xalloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CRC_SUFFIX_LEN 18 /* ,"crc":"xxxxxxxx"} */
+
+struct sf_history {
+    int fd;
+    char *path;
+    sf_fsync_policy policy;
+    char *buf;
+    size_t len, cap;
+};
+
+bool sf_fsync_policy_parse(const char *text, sf_fsync_policy *out)
+{
+    static const struct {
+        const char *name;
+        sf_fsync_policy policy;
+    } names[] = {{"never", SF_FSYNC_NEVER}, {"end", SF_FSYNC_END}, {"always", SF_FSYNC_ALWAYS}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(text, names[i].name) == 0) {
+            *out = names[i].policy;
+            return true;
+        }
+    return false;
+}
+
+static sf_history *history_new(int fd, const char *path, sf_fsync_policy policy)
+{
+    sf_history *h = SF_NEW(sf_history);
+    h->fd = fd;
+    h->path = sf_strdup(path);
+    h->policy = policy;
+    return h;
+}
+
+sf_history *sf_history_create(const char *path, sf_fsync_policy policy, char **err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        *err = sf_asprintf("%s: cannot create: %s", path, strerror(errno));
+        return NULL;
+    }
+    return history_new(fd, path, policy);
+}
+
+/* Length of the good prefix of a log: up to the end of the last line that
+ * ends in a newline. A torn tail after it is what a crash mid-write leaves. */
+static off_t good_prefix_length(const char *text, size_t len)
+{
+    while (len > 0 && text[len - 1] != '\n')
+        len--;
+    return (off_t)len;
+}
+
+sf_history *sf_history_open_append(const char *path, sf_fsync_policy policy, char **err)
+{
+    size_t len;
+    char *text = sf_read_file(path, &len);
+    if (!text) {
+        *err = sf_asprintf("%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    off_t keep = good_prefix_length(text, len);
+    free(text);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0 || ((size_t)keep != len && ftruncate(fd, keep) != 0)) {
+        *err = sf_asprintf("%s: cannot open for appending: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    return history_new(fd, path, policy);
+}
+
+static void buffer_reserve(sf_history *h, size_t extra)
+{
+    if (h->len + extra <= h->cap)
+        return;
+    size_t cap = h->cap ? h->cap : 4096;
+    while (cap < h->len + extra)
+        cap *= 2;
+    h->buf = sf_realloc(h->buf, cap);
+    h->cap = cap;
+}
+
+void sf_history_append(sf_history *h, json_t *event)
+{
+    char *text = json_dumps(event, JSON_COMPACT);
+    size_t n = strlen(text);
+    /* Drop the closing brace; the checksum member closes the object. */
+    n--;
+    uint32_t crc = sf_crc32(0, text, n);
+    buffer_reserve(h, n + CRC_SUFFIX_LEN + 1);
+    memcpy(h->buf + h->len, text, n);
+    h->len += n;
+    h->len += (size_t)snprintf(h->buf + h->len, CRC_SUFFIX_LEN + 2, ",\"crc\":\"%08x\"}\n", crc);
+    free(text);
+}
+
+int sf_history_flush(sf_history *h, bool force_sync, char **err)
+{
+    size_t off = 0;
+    while (off < h->len) {
+        ssize_t w = write(h->fd, h->buf + off, h->len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            *err = sf_asprintf("%s: cannot write history: %s", h->path,
+                               w < 0 ? strerror(errno) : "short write");
+            memmove(h->buf, h->buf + off, h->len - off);
+            h->len -= off;
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    bool wrote = h->len > 0;
+    h->len = 0;
+    bool sync = h->policy == SF_FSYNC_ALWAYS ? wrote : (force_sync && h->policy != SF_FSYNC_NEVER);
+    if (sync && fdatasync(h->fd) != 0) {
+        *err = sf_asprintf("%s: cannot sync history: %s", h->path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int sf_history_close(sf_history *h, char **err)
+{
+    if (!h)
+        return 0;
+    int rc = sf_history_flush(h, true, err);
+    if (close(h->fd) != 0 && rc == 0) {
+        *err = sf_asprintf("%s: cannot close history: %s", h->path, strerror(errno));
+        rc = -1;
+    }
+    free(h->buf);
+    free(h->path);
+    free(h);
+    return rc;
+}
+
+/* Check one line (without its newline); return the event or NULL. */
+static json_t *parse_line(const char *line, size_t len)
+{
+    if (len < CRC_SUFFIX_LEN + 2 || strncmp(line + len - CRC_SUFFIX_LEN, ",\"crc\":\"", 8) != 0 ||
+        line[len - 1] != '}' || line[len - 2] != '"')
+        return NULL;
+    char hex[9];
+    memcpy(hex, line + len - CRC_SUFFIX_LEN + 8, 8);
+    hex[8] = '\0';
+    for (int i = 0; i < 8; i++)
+        if (!isxdigit((unsigned char)hex[i]))
+            return NULL;
+    uint32_t want = (uint32_t)strtoul(hex, NULL, 16);
+    if (sf_crc32(0, line, len - CRC_SUFFIX_LEN) != want)
+        return NULL;
+    json_t *ev = json_loadb(line, len, 0, NULL);
+    if (!json_is_object(ev)) {
+        json_decref(ev);
+        return NULL;
+    }
+    json_object_del(ev, "crc");
+    return ev;
+}
+
+json_t *sf_history_read(const char *path, size_t *dropped, char **err)
+{
+    size_t len;
+    char *text = sf_read_file(path, &len);
+    if (!text) {
+        *err = sf_asprintf("%s: cannot read history: %s", path, strerror(errno));
+        return NULL;
+    }
+    json_t *events = json_array();
+    size_t bad = 0;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) { /* torn tail: the write that would have ended it never happened */
+            bad++;
+            break;
+        }
+        json_t *ev = parse_line(p, (size_t)(nl - p));
+        if (ev)
+            json_array_append_new(events, ev);
+        else if (nl > p)
+            bad++;
+        p = nl + 1;
+    }
+    free(text);
+    if (dropped)
+        *dropped = bad;
+    return events;
+}
+
+char *sf_history_details_key(const char *type)
+{
+    size_t n = strlen(type);
+    static const char entered[] = "StateEntered", exited[] = "StateExited";
+    if (n > sizeof entered - 1 && strcmp(type + n - (sizeof entered - 1), entered) == 0)
+        return sf_strdup("stateEnteredEventDetails");
+    if (n > sizeof exited - 1 && strcmp(type + n - (sizeof exited - 1), exited) == 0)
+        return sf_strdup("stateExitedEventDetails");
+    char *key = sf_asprintf("%sEventDetails", type);
+    key[0] = (char)tolower((unsigned char)key[0]);
+    return key;
+}
+
+json_t *sf_history_event_new(int64_t id, int64_t previous_id, int64_t timestamp_ms,
+                             const char *type, json_t *details)
+{
+    char ts[32];
+    json_t *ev = json_object();
+    json_object_set_new(ev, "id", json_integer(id));
+    json_object_set_new(ev, "previousEventId", json_integer(previous_id));
+    json_object_set_new(ev, "timestamp", json_string(sf_timestamp_format_ms(timestamp_ms, ts)));
+    json_object_set_new(ev, "type", json_string(type));
+    if (details) {
+        char *key = sf_history_details_key(type);
+        json_object_set_new(ev, key, details);
+        free(key);
+    }
+    return ev;
+}

@@ -1,0 +1,59 @@
+/*
+ * history.h — the execution history: an append-only log of events, one JSON
+ * object per line, shaped like the events of GetExecutionHistory.
+ *
+ *   {"id":3,"previousEventId":2,"timestamp":"2026-11-23T10:52:29.123Z",
+ *    "type":"PassStateExited","stateExitedEventDetails":{...},"crc":"1a2b3c4d"}
+ *
+ * The log is the checkpoint: an execution's position can be rebuilt from it
+ * alone. What is durable when, and what a torn write looks like, is
+ * described at the top of history.c.
+ */
+#ifndef SF_HISTORY_H
+#define SF_HISTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+typedef enum sf_fsync_policy {
+    SF_FSYNC_NEVER,  /* write(2) every loop turn; the OS decides when it reaches disk */
+    SF_FSYNC_END,    /* also fsync when the execution ends (the default) */
+    SF_FSYNC_ALWAYS, /* fsync after every batch of events, before anything else happens */
+} sf_fsync_policy;
+
+/* Parse "never" | "end" | "always"; false when unknown. */
+bool sf_fsync_policy_parse(const char *text, sf_fsync_policy *out);
+
+typedef struct sf_history sf_history;
+
+/* Create a new log file (it must not exist). NULL and *err (malloc'd) on
+ * failure. */
+sf_history *sf_history_create(const char *path, sf_fsync_policy policy, char **err);
+/* Open an existing log to append to it (resume, replay). A torn last line is
+ * cut off first so new events follow the last good one. */
+sf_history *sf_history_open_append(const char *path, sf_fsync_policy policy, char **err);
+
+/* Append an event. Borrows event. The line is buffered until
+ * sf_history_flush (the engine flushes every loop turn). */
+void sf_history_append(sf_history *h, json_t *event);
+/* Write buffered lines, and fsync as the policy says (force_sync: fsync
+ * unless the policy is NEVER). Returns 0, or -1 with *err set. */
+int sf_history_flush(sf_history *h, bool force_sync, char **err);
+/* Flush (synced per policy) and close. Returns 0 or -1 with *err. */
+int sf_history_close(sf_history *h, char **err);
+
+/* Read every good event of a log into a new array. Lines that are torn
+ * (no final newline) or fail their checksum are dropped; *dropped counts
+ * them (may be NULL). NULL and *err when the file cannot be read. */
+json_t *sf_history_read(const char *path, size_t *dropped, char **err);
+
+/* The detail member name for an event type: "PassStateEntered" ->
+ * "stateEnteredEventDetails", "TaskScheduled" -> "taskScheduledEventDetails". */
+char *sf_history_details_key(const char *type);
+
+/* Build an event object (new reference); details is stolen and may be NULL. */
+json_t *sf_history_event_new(int64_t id, int64_t previous_id, int64_t timestamp_ms,
+                             const char *type, json_t *details);
+
+#endif

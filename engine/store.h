@@ -1,0 +1,46 @@
+/*
+ * store.h — the on-disk store of executions.
+ *
+ *   STORE/executions/NAME/definition.json   the definition as run
+ *   STORE/executions/NAME/history.jsonl     the event log (history.h)
+ *
+ * The store folder is --store DIR, else $STEPFN_STORE, else ./.stepfn.
+ * Creating an execution is all-or-nothing: the folder is made under a
+ * temporary name, the definition written and synced into it, and only then
+ * is it renamed to NAME, so a crash or a full disk never leaves a half
+ * execution that `list` would show.
+ */
+#ifndef SF_STORE_H
+#define SF_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The store folder to use: explicit if given, else $STEPFN_STORE, else
+ * ".stepfn". Returns a malloc'd string. */
+char *sf_store_resolve(const char *explicit_dir);
+
+/* AWS naming rule for executions: 1-80 characters of letters, digits, '-' and
+ * '_'. */
+bool sf_store_valid_name(const char *name);
+
+/* A random UUID v4 text (37 bytes incl. NUL) for unnamed executions. */
+void sf_store_new_uuid(char out[37]);
+
+/* Create STORE/executions/NAME with definition.json holding def_text.
+ * Returns the execution folder (malloc'd), or NULL with *err set; *exists is
+ * set when the name is already used. */
+char *sf_store_create_execution(const char *store, const char *name, const char *def_text,
+                                size_t def_len, bool *exists, char **err);
+
+/* Folder of an existing execution, or NULL with *err when there is none. */
+char *sf_store_execution_dir(const char *store, const char *name, char **err);
+
+/* Path of a file in an execution folder (malloc'd). */
+char *sf_store_file(const char *exec_dir, const char *file);
+
+/* Names of all executions in the store (malloc'd array of malloc'd strings). */
+char **sf_store_list(const char *store, size_t *count, char **err);
+void sf_store_list_free(char **names, size_t count);
+
+#endif

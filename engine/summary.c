@@ -1,0 +1,132 @@
+/*
+ * summary.c — see summary.h. Each event type that changes what
+ * DescribeExecution reports has a small fold step; others only bump the
+ * counters.
+ */
+#include "engine/summary.h"
+#include "engine/timestamp.h"
+#include "engine/xalloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void sf_summary_init(sf_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    s->status = "RUNNING";
+}
+
+void sf_summary_free(sf_summary *s)
+{
+    free(s->name);
+    free(s->execution_arn);
+    free(s->state_machine_arn);
+    free(s->input);
+    free(s->output);
+    free(s->error);
+    free(s->cause);
+    free(s->failed_state);
+    free(s->last_entered);
+    memset(s, 0, sizeof *s);
+}
+
+static void replace(char **dst, const char *src)
+{
+    free(*dst);
+    *dst = src ? sf_strdup(src) : NULL;
+}
+
+static int64_t event_ms(const json_t *event)
+{
+    /* Timestamps are ours ("2026-11-23T10:52:29.123Z"); parse back to ms. */
+    int64_t ns;
+    const char *ts = json_string_value(json_object_get(event, "timestamp"));
+    return ts && sf_timestamp_parse(ts, &ns) ? ns / 1000000 : 0;
+}
+
+static const char *detail_string(const json_t *event, const char *key, const char *field)
+{
+    return json_string_value(json_object_get(json_object_get(event, key), field));
+}
+
+static void apply_end(sf_summary *s, const json_t *event, const char *status, const char *key)
+{
+    s->status = status;
+    s->stop_ms = event_ms(event);
+    replace(&s->error, detail_string(event, key, "error"));
+    replace(&s->cause, detail_string(event, key, "cause"));
+    replace(&s->failed_state, s->last_entered);
+}
+
+void sf_summary_apply(sf_summary *s, const json_t *event)
+{
+    const char *type = json_string_value(json_object_get(event, "type"));
+    s->event_count++;
+    s->last_event_id = json_integer_value(json_object_get(event, "id"));
+    if (!type)
+        return;
+    size_t n = strlen(type);
+    if (strcmp(type, "ExecutionStarted") == 0) {
+        const char *k = "executionStartedEventDetails";
+        s->start_ms = event_ms(event);
+        replace(&s->input, detail_string(event, k, "input"));
+        replace(&s->name, detail_string(event, k, "name"));
+        replace(&s->execution_arn, detail_string(event, k, "executionArn"));
+        replace(&s->state_machine_arn, detail_string(event, k, "stateMachineArn"));
+    } else if (strcmp(type, "ExecutionSucceeded") == 0) {
+        s->status = "SUCCEEDED";
+        s->stop_ms = event_ms(event);
+        replace(&s->output, detail_string(event, "executionSucceededEventDetails", "output"));
+    } else if (strcmp(type, "ExecutionFailed") == 0) {
+        apply_end(s, event, "FAILED", "executionFailedEventDetails");
+    } else if (strcmp(type, "ExecutionTimedOut") == 0) {
+        apply_end(s, event, "TIMED_OUT", "executionTimedOutEventDetails");
+    } else if (strcmp(type, "ExecutionAborted") == 0) {
+        apply_end(s, event, "ABORTED", "executionAbortedEventDetails");
+    } else if (strcmp(type, "ExecutionRedriven") == 0) {
+        s->status = "RUNNING";
+        s->stop_ms = 0;
+        s->redrive_ms = event_ms(event);
+        s->redrive_count = (int)json_integer_value(
+            json_object_get(json_object_get(event, "executionRedrivenEventDetails"),
+                            "redriveCount"));
+        replace(&s->error, NULL);
+        replace(&s->cause, NULL);
+        replace(&s->output, NULL);
+    } else if (n > 12 && strcmp(type + n - 12, "StateEntered") == 0) {
+        replace(&s->last_entered, detail_string(event, "stateEnteredEventDetails", "name"));
+    }
+}
+
+static void set_date(json_t *obj, const char *key, int64_t ms)
+{
+    char buf[32];
+    json_object_set_new(obj, key, json_string(sf_timestamp_format_ms(ms, buf)));
+}
+
+json_t *sf_summary_describe(const sf_summary *s)
+{
+    json_t *d = json_object();
+    json_object_set_new(d, "executionArn", json_string(s->execution_arn ? s->execution_arn : ""));
+    json_object_set_new(d, "stateMachineArn",
+                        json_string(s->state_machine_arn ? s->state_machine_arn : ""));
+    json_object_set_new(d, "name", json_string(s->name ? s->name : ""));
+    json_object_set_new(d, "status", json_string(s->status));
+    set_date(d, "startDate", s->start_ms);
+    if (s->stop_ms)
+        set_date(d, "stopDate", s->stop_ms);
+    json_object_set_new(d, "input", json_string(s->input ? s->input : "{}"));
+    json_object_set_new(d, "inputDetails", json_pack("{s:b}", "included", 1));
+    if (s->output) {
+        json_object_set_new(d, "output", json_string(s->output));
+        json_object_set_new(d, "outputDetails", json_pack("{s:b}", "included", 1));
+    }
+    if (s->error)
+        json_object_set_new(d, "error", json_string(s->error));
+    if (s->cause)
+        json_object_set_new(d, "cause", json_string(s->cause));
+    json_object_set_new(d, "redriveCount", json_integer(s->redrive_count));
+    if (s->redrive_ms)
+        set_date(d, "redriveDate", s->redrive_ms);
+    return d;
+}

@@ -1,0 +1,37 @@
+/*
+ * summary.h — what DescribeExecution reports, folded from history events.
+ *
+ * The same fold serves a running execution (each event is applied as it is
+ * recorded) and a stored one (`stepfn describe` replays its log), so `run
+ * --format json` and `describe` can never disagree.
+ */
+#ifndef SF_SUMMARY_H
+#define SF_SUMMARY_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+typedef struct sf_summary {
+    char *name;
+    char *execution_arn;
+    char *state_machine_arn;
+    const char *status; /* RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED */
+    int64_t start_ms, stop_ms, redrive_ms;
+    char *input;  /* JSON text, as AWS returns it */
+    char *output; /* JSON text, when SUCCEEDED */
+    char *error, *cause;
+    char *failed_state; /* last state entered before a failure, for people */
+    char *last_entered; /* name of the last state entered at any depth */
+    int redrive_count;
+    int64_t event_count;
+    int64_t last_event_id;
+} sf_summary;
+
+void sf_summary_init(sf_summary *s);
+void sf_summary_free(sf_summary *s);
+/* Fold one event (borrowed) into the summary. */
+void sf_summary_apply(sf_summary *s, const json_t *event);
+/* DescribeExecution-shaped object (new reference). */
+json_t *sf_summary_describe(const sf_summary *s);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * timestamp.h — RFC 3339 / ISO-8601 timestamps as ASL uses them.
+ *
+ * Choice's Timestamp* operators and Wait's Timestamp fields accept the
+ * ISO-8601 extended offset date-time format: "2016-03-14T01:59:00Z",
+ * "2016-03-14T01:59:00.123+02:00". A date alone, a missing offset, a month
+ * 13 or an hour 25 are invalid. Times are compared as instants.
+ */
+#ifndef SF_TIMESTAMP_H
+#define SF_TIMESTAMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Parse text into nanoseconds since the Unix epoch (UTC). Returns false when
+ * the text is not a valid timestamp. */
+bool sf_timestamp_parse(const char *text, int64_t *epoch_ns);
+
+/* Format milliseconds since the epoch as "2026-11-23T10:52:29.123Z" into buf
+ * (at least 32 bytes). Returns buf. */
+char *sf_timestamp_format_ms(int64_t epoch_ms, char *buf);
+
+/* Wall-clock now in milliseconds since the epoch. */
+int64_t sf_now_ms(void);
+
+#endif

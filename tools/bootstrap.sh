@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# bootstrap.sh — install what stepfn needs to build and test on Debian 12.
+#
+# Checks each package with dpkg-query first, so on a machine that has them all
+# it does nothing, needs no network and returns at once. Otherwise it runs
+# `apt-get update` once and installs only the missing packages, as root, or
+# through sudo when run as another user.
+#
+# Usage: tools/bootstrap.sh        (make run / make test call it for you)
+set -eu
+
+PACKAGES="build-essential cmake pkg-config libjansson-dev libuv1-dev
+libcurl4-openssl-dev libpcre2-dev libcmocka-dev python3 graphviz"
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "bootstrap: dpkg-query not found; this script supports Debian 12 only." >&2
+    echo "bootstrap: install by hand: $(echo "$PACKAGES" | tr '\n' ' ')" >&2
+    exit 1
+fi
+
+missing=""
+for pkg in $PACKAGES; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+    if [ "$status" != "installed" ]; then
+        missing="$missing $pkg"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=""
+elif command -v sudo >/dev/null 2>&1; then
+    as_root="sudo"
+else
+    echo "bootstrap: missing packages:$missing" >&2
+    echo "bootstrap: not root and sudo is not available; as root run:" >&2
+    echo "    apt-get update && apt-get install -y$missing" >&2
+    exit 1
+fi
+
+echo "bootstrap: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# $as_root and $missing are word lists on purpose.
+# shellcheck disable=SC2086
+$as_root apt-get update
+# shellcheck disable=SC2086
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
+echo "bootstrap: done"

@@ -1,0 +1,166 @@
+/*
+ * cli.c — helpers shared by the subcommands (see cli.h).
+ */
+#include "tools/cli.h"
+#include "engine/history.h"
+#include "engine/store.h"
+#include "engine/xalloc.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sf_args_init(sf_args *a, int argc, char **argv)
+{
+    a->argc = argc;
+    a->argv = argv;
+    a->i = 0;
+    a->value = NULL;
+    a->failed = false;
+}
+
+bool sf_args_option(sf_args *a, const char *name)
+{
+    const char *arg = a->argv[a->i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0)
+        return false;
+    if (arg[n] == '=') {
+        a->value = arg + n + 1;
+        return true;
+    }
+    if (arg[n] != '\0')
+        return false;
+    if (a->i + 1 >= a->argc) {
+        fprintf(stderr, "stepfn: option %s needs a value\n", name);
+        a->failed = true;
+        return true;
+    }
+    a->value = a->argv[++a->i];
+    return true;
+}
+
+bool sf_args_flag(sf_args *a, const char *name)
+{
+    return strcmp(a->argv[a->i], name) == 0;
+}
+
+bool sf_args_is_help(sf_args *a)
+{
+    return sf_args_flag(a, "--help") || sf_args_flag(a, "-h");
+}
+
+int sf_cli_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "stepfn %s: ", command);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see 'stepfn %s --help')\n", command);
+    va_end(ap);
+    return SF_EXIT_USAGE;
+}
+
+bool sf_cli_parse_format(const char *command, const char *text, sf_format *out)
+{
+    if (strcmp(text, "text") == 0)
+        *out = SF_FORMAT_TEXT;
+    else if (strcmp(text, "json") == 0)
+        *out = SF_FORMAT_JSON;
+    else {
+        sf_cli_usage_error(command, "--format must be 'text' or 'json', not '%s'", text);
+        return false;
+    }
+    return true;
+}
+
+void sf_cli_print_diags(FILE *out, const char *origin, const sf_diags *d)
+{
+    for (size_t i = 0; i < d->count; i++) {
+        const sf_diag *g = &d->items[i];
+        fprintf(out, "%s: %s: %s%s%s [%s]\n", origin,
+                g->severity == SF_DIAG_ERROR ? "error" : "warning",
+                g->pointer[0] ? g->pointer : "", g->pointer[0] ? ": " : "", g->message, g->code);
+    }
+}
+
+int sf_cli_load_summary(const char *store, const char *name, sf_summary *s, json_t **events_out)
+{
+    char *err = NULL;
+    char *dir = sf_store_execution_dir(store, name, &err);
+    if (!dir) {
+        fprintf(stderr, "stepfn: %s\n", err);
+        free(err);
+        return SF_EXIT_USAGE;
+    }
+    char *path = sf_store_file(dir, "history.jsonl");
+    size_t dropped = 0;
+    json_t *events = sf_history_read(path, &dropped, &err);
+    free(path);
+    free(dir);
+    if (!events) {
+        fprintf(stderr, "stepfn: %s\n", err);
+        free(err);
+        return SF_EXIT_STORE;
+    }
+    if (dropped)
+        fprintf(stderr,
+                "stepfn: %s: ignored %zu torn or corrupted history line(s) (a crash cut a "
+                "write short)\n",
+                name, dropped);
+    sf_summary_init(s);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) sf_summary_apply(s, ev);
+    if (!s->name)
+        s->name = sf_strdup(name);
+    if (events_out)
+        *events_out = events;
+    else
+        json_decref(events);
+    return SF_EXIT_OK;
+}
+
+int sf_cli_exit_for_status(const char *status)
+{
+    if (strcmp(status, "SUCCEEDED") == 0 || strcmp(status, "RUNNING") == 0)
+        return SF_EXIT_OK;
+    return SF_EXIT_EXECUTION_FAILED;
+}
+
+static void print_pretty_json_text(const char *label, const char *text)
+{
+    json_t *v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+    char *pretty = v ? json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
+    printf("%s\n%s\n", label, pretty ? pretty : (text ? text : "null"));
+    free(pretty);
+    json_decref(v);
+}
+
+void sf_cli_print_execution(const sf_summary *s, sf_format format, const char *store)
+{
+    if (format == SF_FORMAT_JSON) {
+        json_t *d = sf_summary_describe(s);
+        char *text = json_dumps(d, JSON_COMPACT);
+        printf("%s\n", text);
+        free(text);
+        json_decref(d);
+        return;
+    }
+    double secs = s->stop_ms ? (double)(s->stop_ms - s->start_ms) / 1000.0 : 0.0;
+    printf("Execution %s %s", s->name ? s->name : "?", s->status);
+    if (s->stop_ms)
+        printf(" in %.3f s", secs);
+    printf(" (%lld events)\n", (long long)s->event_count);
+    if (s->redrive_count)
+        printf("Redriven: %d time(s)\n", s->redrive_count);
+    if (strcmp(s->status, "SUCCEEDED") == 0) {
+        print_pretty_json_text("Output:", s->output);
+    } else if (strcmp(s->status, "RUNNING") != 0) {
+        if (s->failed_state)
+            printf("Failed in state: %s\n", s->failed_state);
+        printf("Error: %s\n", s->error ? s->error : "(none)");
+        printf("Cause: %s\n", s->cause ? s->cause : "(none)");
+    }
+    printf("History: %s/executions/%s/history.jsonl\n", store, s->name ? s->name : "?");
+}

@@ -1,0 +1,64 @@
+/*
+ * cli.h — what the `stepfn` subcommands share: option parsing, exit
+ * statuses, printing diagnostics and executions.
+ */
+#ifndef SF_CLI_H
+#define SF_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+#include "engine/diag.h"
+#include "engine/summary.h"
+
+/* Exit statuses fixed by the design. */
+enum {
+    SF_EXIT_OK = 0,
+    SF_EXIT_EXECUTION_FAILED = 1, /* failed, timed out or aborted */
+    SF_EXIT_USAGE = 2,
+    SF_EXIT_INVALID_DEFINITION = 3,
+    SF_EXIT_STORE = 4,
+};
+
+typedef enum { SF_FORMAT_TEXT, SF_FORMAT_JSON } sf_format;
+
+/* A tiny option scanner: `--name value` and `--name=value`, flags, and
+ * positional arguments, in any order. */
+typedef struct sf_args {
+    int argc;
+    char **argv;
+    int i;
+    const char *value; /* value of the last matched option */
+    bool failed;
+} sf_args;
+
+void sf_args_init(sf_args *a, int argc, char **argv);
+/* True when the current argument is option `name` taking a value; sets
+ * a->value (reports a missing value and sets a->failed). */
+bool sf_args_option(sf_args *a, const char *name);
+bool sf_args_flag(sf_args *a, const char *name);
+bool sf_args_is_help(sf_args *a);
+
+/* Print a usage error and return SF_EXIT_USAGE. */
+int sf_cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+bool sf_cli_parse_format(const char *command, const char *text, sf_format *out);
+
+void sf_cli_print_diags(FILE *out, const char *origin, const sf_diags *d);
+
+/* Fold a stored execution's history into a summary. Returns an exit status
+ * (0 when found and read). */
+int sf_cli_load_summary(const char *store, const char *name, sf_summary *s, json_t **events);
+
+/* Print an execution: JSON DescribeExecution, or text for people. */
+void sf_cli_print_execution(const sf_summary *s, sf_format format, const char *store);
+int sf_cli_exit_for_status(const char *status);
+
+/* Subcommands. */
+int sf_cmd_run(int argc, char **argv);
+int sf_cmd_validate(int argc, char **argv);
+int sf_cmd_describe(int argc, char **argv);
+int sf_cmd_history(int argc, char **argv);
+int sf_cmd_list(int argc, char **argv);
+
+#endif

@@ -1,0 +1,265 @@
+/*
+ * cmd_run.c — `stepfn run DEF`: validate, create the execution in the
+ * store, run it on a libuv loop, print the result.
+ *
+ * Nothing is written to the store before the definition and the input have
+ * been checked, so bad input never leaves a half execution behind.
+ * SIGINT and SIGTERM stop the execution as ABORTED, with its history closed.
+ */
+#include "engine/exec.h"
+#include "engine/json_util.h"
+#include "engine/store.h"
+#include "engine/xalloc.h"
+#include "states/states.h"
+#include "tools/cli.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char run_help[] =
+    "usage: stepfn run DEF [--input JSON | --input-file FILE|-] [--name NAME]\n"
+    "                      [--store DIR] [--format text|json] [--fsync never|end|always]\n"
+    "\n"
+    "Runs the state machine in DEF (an ASL JSON file) and records its history in\n"
+    "the store as STORE/executions/NAME/history.jsonl.\n"
+    "\n"
+    "  --input JSON        execution input (default {})\n"
+    "  --input-file FILE   read the input from FILE, or standard input with -\n"
+    "  --name NAME         execution name: 1-80 letters, digits, - or _ (default: a UUID)\n"
+    "  --store DIR         store folder (default $STEPFN_STORE, else ./.stepfn)\n"
+    "  --format text|json  text for people (default), or one DescribeExecution JSON object\n"
+    "  --fsync POLICY      when history reaches the disk: never, end (default: when the\n"
+    "                      execution ends) or always (after every batch of events)\n"
+    "\n"
+    "Exit status: 0 succeeded, 1 failed/timed out/aborted, 2 usage error,\n"
+    "3 invalid definition, 4 store or I/O error.\n";
+
+typedef struct run_options {
+    const char *def_path;
+    const char *input_text;
+    const char *input_file;
+    const char *name;
+    const char *store;
+    sf_format format;
+    sf_fsync_policy fsync;
+} run_options;
+
+static int parse_run_args(int argc, char **argv, run_options *o)
+{
+    sf_args a;
+    sf_args_init(&a, argc, argv);
+    o->format = SF_FORMAT_TEXT;
+    o->fsync = SF_FSYNC_END;
+    for (; a.i < argc; a.i++) {
+        if (sf_args_is_help(&a)) {
+            fputs(run_help, stdout);
+            return -1;
+        } else if (sf_args_option(&a, "--input")) {
+            o->input_text = a.value;
+        } else if (sf_args_option(&a, "--input-file")) {
+            o->input_file = a.value;
+        } else if (sf_args_option(&a, "--name")) {
+            o->name = a.value;
+        } else if (sf_args_option(&a, "--store")) {
+            o->store = a.value;
+        } else if (sf_args_option(&a, "--format")) {
+            if (!a.failed && !sf_cli_parse_format("run", a.value, &o->format))
+                return SF_EXIT_USAGE;
+        } else if (sf_args_option(&a, "--fsync")) {
+            if (!a.failed && !sf_fsync_policy_parse(a.value, &o->fsync))
+                return sf_cli_usage_error("run", "--fsync must be never, end or always");
+        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
+            return sf_cli_usage_error("run", "unknown option '%s'", argv[a.i]);
+        } else if (!o->def_path) {
+            o->def_path = argv[a.i];
+        } else {
+            return sf_cli_usage_error("run", "unexpected argument '%s'", argv[a.i]);
+        }
+        if (a.failed)
+            return SF_EXIT_USAGE;
+    }
+    if (!o->def_path)
+        return sf_cli_usage_error("run", "missing the definition file");
+    if (o->input_text && o->input_file)
+        return sf_cli_usage_error("run", "give --input or --input-file, not both");
+    if (o->name && !sf_store_valid_name(o->name))
+        return sf_cli_usage_error("run",
+                                  "invalid execution name '%s': use 1-80 letters, digits, '-' "
+                                  "or '_'",
+                                  o->name);
+    return SF_EXIT_OK;
+}
+
+static json_t *read_input(const run_options *o, int *status)
+{
+    char errbuf[256];
+    const char *origin = o->input_file ? o->input_file : "--input";
+    char *owned = NULL;
+    size_t len;
+    const char *text = o->input_text ? o->input_text : "{}";
+    len = strlen(text);
+    if (o->input_file) {
+        owned = sf_read_file(o->input_file, &len);
+        if (!owned) {
+            fprintf(stderr, "stepfn run: %s: cannot read the input: %s\n", o->input_file,
+                    strerror(errno));
+            *status = SF_EXIT_USAGE;
+            return NULL;
+        }
+        text = owned;
+    }
+    json_t *v = sf_json_parse(text, len, errbuf, sizeof errbuf);
+    free(owned);
+    if (!v) {
+        fprintf(stderr, "stepfn run: %s: the input is not valid JSON: %s\n", origin, errbuf);
+        *status = SF_EXIT_USAGE;
+        return NULL;
+    }
+    if (len > SF_PAYLOAD_LIMIT_BYTES) {
+        fprintf(stderr, "stepfn run: %s: the input is %zu bytes; the limit is %d (256 KiB)\n",
+                origin, len, SF_PAYLOAD_LIMIT_BYTES);
+        json_decref(v);
+        *status = SF_EXIT_USAGE;
+        return NULL;
+    }
+    return v;
+}
+
+/* The state machine's name, for ARNs: the file name without .asl.json/.json,
+ * with characters AWS does not allow replaced by '-'. */
+static char *machine_name(const char *def_path)
+{
+    char *copy = sf_strdup(def_path);
+    char *name = sf_strdup(basename(copy));
+    free(copy);
+    const char *suffixes[] = {".asl.json", ".json", ".asl"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(name), k = strlen(suffixes[i]);
+        if (n > k && strcmp(name + n - k, suffixes[i]) == 0) {
+            name[n - k] = '\0';
+            break;
+        }
+    }
+    for (char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_'))
+            *p = '-';
+    return name;
+}
+
+typedef struct run_state {
+    sf_exec *exec;
+    uv_signal_t sigint, sigterm;
+    bool finished;
+} run_state;
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    run_state *rs = s->data;
+    fprintf(stderr, "stepfn run: %s received; aborting the execution\n",
+            signum == SIGINT ? "SIGINT" : "SIGTERM");
+    sf_exec_abort(rs->exec, "States.Aborted",
+                  signum == SIGINT ? "Interrupted (SIGINT)" : "Terminated (SIGTERM)");
+}
+
+static void on_done(sf_exec *e, void *data)
+{
+    (void)e;
+    run_state *rs = data;
+    rs->finished = true;
+    uv_close((uv_handle_t *)&rs->sigint, NULL);
+    uv_close((uv_handle_t *)&rs->sigterm, NULL);
+}
+
+static int execute(const run_options *o, sf_definition *def, json_t *input, const char *def_text,
+                   size_t def_len)
+{
+    char *store = sf_store_resolve(o->store);
+    char uuid[37];
+    const char *name = o->name;
+    if (!name) {
+        sf_store_new_uuid(uuid);
+        name = uuid;
+    }
+    char *err = NULL;
+    bool exists = false;
+    int status = SF_EXIT_OK;
+    char *dir = sf_store_create_execution(store, name, def_text, def_len, &exists, &err);
+    if (!dir) {
+        fprintf(stderr, "stepfn run: %s\n", err);
+        free(err);
+        free(store);
+        return exists ? SF_EXIT_USAGE : SF_EXIT_STORE;
+    }
+    char *sm_name = machine_name(o->def_path);
+    sf_exec_config cfg = {.name = name, .state_machine_name = sm_name, .exec_dir = dir,
+                          .fsync = o->fsync};
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    run_state rs = {0};
+    rs.exec = sf_exec_start(&loop, def, input, &cfg, on_done, &rs, &err);
+    if (!rs.exec) {
+        fprintf(stderr, "stepfn run: %s\n", err);
+        free(err);
+        status = SF_EXIT_STORE;
+    } else {
+        uv_signal_init(&loop, &rs.sigint);
+        uv_signal_init(&loop, &rs.sigterm);
+        rs.sigint.data = rs.sigterm.data = &rs;
+        uv_signal_start(&rs.sigint, on_signal, SIGINT);
+        uv_signal_start(&rs.sigterm, on_signal, SIGTERM);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        const char *store_error = sf_exec_store_error(rs.exec);
+        if (store_error) {
+            fprintf(stderr, "stepfn run: %s\n", store_error);
+            status = SF_EXIT_STORE;
+        } else {
+            const sf_summary *s = sf_exec_summary(rs.exec);
+            sf_cli_print_execution(s, o->format, store);
+            status = sf_cli_exit_for_status(s->status);
+        }
+        sf_exec_free(rs.exec);
+    }
+    uv_loop_close(&loop);
+    free(sm_name);
+    free(dir);
+    free(store);
+    return status;
+}
+
+int sf_cmd_run(int argc, char **argv)
+{
+    run_options o = {0};
+    int status = parse_run_args(argc, argv, &o);
+    if (status != SF_EXIT_OK)
+        return status < 0 ? SF_EXIT_OK : status;
+    json_t *input = read_input(&o, &status);
+    if (!input)
+        return status;
+    size_t def_len;
+    char *def_text = sf_read_file(o.def_path, &def_len);
+    if (!def_text) {
+        fprintf(stderr, "stepfn run: %s: cannot read the definition: %s\n", o.def_path,
+                strerror(errno));
+        json_decref(input);
+        return SF_EXIT_INVALID_DEFINITION;
+    }
+    sf_diags diags = SF_DIAGS_INIT;
+    sf_definition *def = sf_definition_parse(def_text, def_len, o.def_path, sf_state_types, &diags);
+    sf_cli_print_diags(stderr, o.def_path, &diags);
+    if (!def || diags.errors) {
+        fprintf(stderr, "stepfn run: %s: the definition is invalid (%zu error(s)); nothing was run\n",
+                o.def_path, diags.errors);
+        status = SF_EXIT_INVALID_DEFINITION;
+    } else {
+        status = execute(&o, def, input, def_text, def_len);
+    }
+    sf_diags_free(&diags);
+    sf_definition_free(def);
+    free(def_text);
+    json_decref(input);
+    return status;
+}

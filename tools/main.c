@@ -1,0 +1,54 @@
+/*
+ * main.c — `stepfn`: dispatch to a subcommand.
+ */
+#include "tools/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"run", sf_cmd_run, "run a state machine definition and record its history"},
+    {"validate", sf_cmd_validate, "check definitions; print every problem found"},
+    {"describe", sf_cmd_describe, "show an execution, shaped like DescribeExecution"},
+    {"history", sf_cmd_history, "print an execution's events, as GetExecutionHistory"},
+    {"list", sf_cmd_list, "list the executions in the store, newest first"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: stepfn COMMAND [ARGS...]\n\n"
+                 "Runs Amazon States Language state machines locally, checkpointed to disk.\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'stepfn COMMAND --help' describes a command.\n"
+                 "Exit status: 0 succeeded, 1 the execution failed, timed out or was aborted,\n"
+                 "2 usage error, 3 invalid definition, 4 store or I/O error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return SF_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return SF_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("stepfn 0.1.0\n");
+        return SF_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "stepfn: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return SF_EXIT_USAGE;
+}
