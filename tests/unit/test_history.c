@@ -1,0 +1,210 @@
+/*
+ * test_history.c — the history log: checksummed lines, torn tails cut off
+ * at every possible byte, corrupted lines dropped, appending after a crash.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "engine/history.h"
+#include "engine/json_util.h"
+#include "engine/xalloc.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *temp_path(void)
+{
+    char tmpl[] = "/tmp/stepfn-history-XXXXXX";
+    int fd = mkstemp(tmpl);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(tmpl);
+    return sf_strdup(tmpl);
+}
+
+/* Write n events (ids 1..n) and return the path. */
+static char *write_log(int n)
+{
+    char *path = temp_path();
+    char *err = NULL;
+    sf_history *h = sf_history_create(path, SF_FSYNC_NEVER, &err);
+    assert_non_null(h);
+    for (int i = 1; i <= n; i++) {
+        json_t *d = json_pack("{s:s,s:s}", "name", "S\xc3\xa9", "input", "{\"a\":\"\\n\"}");
+        json_t *ev = sf_history_event_new(i, i - 1, 1700000000000 + i, "PassStateEntered", d);
+        sf_history_append(h, ev);
+        json_decref(ev);
+    }
+    assert_int_equal(sf_history_close(h, &err), 0);
+    return path;
+}
+
+static size_t file_size(const char *path)
+{
+    size_t len;
+    char *text = sf_read_file(path, &len);
+    free(text);
+    return len;
+}
+
+static void test_events_read_back_exactly(void **state)
+{
+    (void)state;
+    char *path = write_log(3);
+    size_t dropped = 99;
+    char *err = NULL;
+    json_t *events = sf_history_read(path, &dropped, &err);
+    assert_non_null(events);
+    assert_int_equal(json_array_size(events), 3);
+    assert_int_equal(dropped, 0);
+    json_t *ev = json_array_get(events, 2);
+    assert_int_equal(json_integer_value(json_object_get(ev, "id")), 3);
+    assert_int_equal(json_integer_value(json_object_get(ev, "previousEventId")), 2);
+    assert_string_equal(json_string_value(json_object_get(ev, "type")), "PassStateEntered");
+    assert_string_equal(json_string_value(json_object_get(ev, "timestamp")),
+                        "2023-11-14T22:13:20.003Z");
+    json_t *d = json_object_get(ev, "stateEnteredEventDetails");
+    assert_string_equal(json_string_value(json_object_get(d, "name")), "S\xc3\xa9");
+    assert_null(json_object_get(ev, "crc")); /* the checksum is not part of the event */
+    json_decref(events);
+    unlink(path);
+    free(path);
+}
+
+/* A crash can cut the last write at any byte: every cut keeps the complete
+ * events before it and drops the torn one. */
+static void test_torn_last_line_at_every_offset_is_dropped(void **state)
+{
+    (void)state;
+    char *path = write_log(3);
+    size_t full = file_size(path);
+    char *text = sf_read_file(path, NULL);
+    size_t last_start = full - 1;
+    while (last_start > 0 && text[last_start - 1] != '\n')
+        last_start--;
+    for (size_t cut = last_start; cut < full; cut++) {
+        assert_int_equal(truncate(path, (off_t)cut), 0);
+        size_t dropped = 0;
+        char *err = NULL;
+        json_t *events = sf_history_read(path, &dropped, &err);
+        assert_non_null(events);
+        assert_int_equal(json_array_size(events), 2);
+        assert_int_equal(dropped, cut == last_start ? 0 : 1);
+        json_decref(events);
+        /* restore the full file for the next cut */
+        FILE *f = fopen(path, "wb");
+        fwrite(text, 1, full, f);
+        fclose(f);
+    }
+    free(text);
+    unlink(path);
+    free(path);
+}
+
+static void test_corrupted_byte_fails_checksum(void **state)
+{
+    (void)state;
+    char *path = write_log(3);
+    size_t len;
+    char *text = sf_read_file(path, &len);
+    char *second = strchr(text, '\n') + 1;
+    char *digit = strstr(second, "\"id\":2");
+    assert_non_null(digit);
+    digit[5] = '7'; /* still valid JSON, wrong checksum */
+    FILE *f = fopen(path, "wb");
+    fwrite(text, 1, len, f);
+    fclose(f);
+    size_t dropped = 0;
+    char *err = NULL;
+    json_t *events = sf_history_read(path, &dropped, &err);
+    assert_int_equal(json_array_size(events), 2);
+    assert_int_equal(dropped, 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(events, 1), "id")), 3);
+    json_decref(events);
+    free(text);
+    unlink(path);
+    free(path);
+}
+
+static void test_append_after_crash_cuts_torn_tail(void **state)
+{
+    (void)state;
+    char *path = write_log(2);
+    size_t full = file_size(path);
+    assert_int_equal(truncate(path, (off_t)(full - 7)), 0);
+    char *err = NULL;
+    sf_history *h = sf_history_open_append(path, SF_FSYNC_ALWAYS, &err);
+    assert_non_null(h);
+    json_t *ev = sf_history_event_new(2, 1, 1700000000000, "ExecutionSucceeded", NULL);
+    sf_history_append(h, ev);
+    json_decref(ev);
+    assert_int_equal(sf_history_close(h, &err), 0);
+    size_t dropped = 9;
+    json_t *events = sf_history_read(path, &dropped, &err);
+    assert_int_equal(json_array_size(events), 2);
+    assert_int_equal(dropped, 0);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(events, 1), "type")),
+                        "ExecutionSucceeded");
+    json_decref(events);
+    unlink(path);
+    free(path);
+}
+
+static void test_create_refuses_existing_file(void **state)
+{
+    (void)state;
+    char *path = write_log(1);
+    char *err = NULL;
+    assert_null(sf_history_create(path, SF_FSYNC_END, &err));
+    assert_non_null(strstr(err, path));
+    free(err);
+    unlink(path);
+    free(path);
+}
+
+static void test_details_key_follows_aws_names(void **state)
+{
+    (void)state;
+    const char *cases[][2] = {
+        {"PassStateEntered", "stateEnteredEventDetails"},
+        {"MapStateExited", "stateExitedEventDetails"},
+        {"TaskScheduled", "taskScheduledEventDetails"},
+        {"ExecutionFailed", "executionFailedEventDetails"},
+        {"MapIterationStarted", "mapIterationStartedEventDetails"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *key = sf_history_details_key(cases[i][0]);
+        assert_string_equal(key, cases[i][1]);
+        free(key);
+    }
+}
+
+static void test_fsync_policy_names(void **state)
+{
+    (void)state;
+    sf_fsync_policy p;
+    assert_true(sf_fsync_policy_parse("never", &p) && p == SF_FSYNC_NEVER);
+    assert_true(sf_fsync_policy_parse("end", &p) && p == SF_FSYNC_END);
+    assert_true(sf_fsync_policy_parse("always", &p) && p == SF_FSYNC_ALWAYS);
+    assert_false(sf_fsync_policy_parse("sometimes", &p));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_events_read_back_exactly),
+        cmocka_unit_test(test_torn_last_line_at_every_offset_is_dropped),
+        cmocka_unit_test(test_corrupted_byte_fails_checksum),
+        cmocka_unit_test(test_append_after_crash_cuts_torn_tail),
+        cmocka_unit_test(test_create_refuses_existing_file),
+        cmocka_unit_test(test_details_key_follows_aws_names),
+        cmocka_unit_test(test_fsync_policy_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
