@@ -253,13 +253,19 @@ void sf_cursor_state_error(sf_cursor *c, sf_error *err)
     bool handled = false;
     if (!err->name)
         err->name = sf_strdup(""); /* matched as no name; reported as null */
-    if ((c->state->type->common_fields & SF_COMMON_RETRY_CATCH) && !is_terminal_error(err->name)) {
-        if (try_retry(c, err->name)) {
-            sf_error_clear(err);
-            return;
-        }
-        handled = try_catch(c, err);
+    bool rules_apply = (c->state->type->common_fields & SF_COMMON_RETRY_CATCH) &&
+                       !is_terminal_error(err->name);
+    if (rules_apply && try_retry(c, err->name)) {
+        sf_error_clear(err);
+        return;
     }
+    /* No retry will run this state again: let the type record its final
+     * failure event (see sf_state_type.failed) before Catch records the
+     * state's exit. */
+    if (c->state->type->failed)
+        c->state->type->failed(c);
+    if (rules_apply)
+        handled = try_catch(c, err);
     if (handled) {
         sf_error_clear(err);
     } else {

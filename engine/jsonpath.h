@@ -17,7 +17,8 @@
  * Results: a *definite* path (no wildcard, slice, union, deep scan or filter)
  * yields one value or nothing. An indefinite path yields an array of every
  * match, in document order (Jayway's behaviour, which AWS uses), possibly
- * empty.
+ * empty. One Jayway exception: a name union as the last step, `$.x['a','b']`,
+ * is definite and yields one object holding those of the fields that exist.
  *
  * Ownership: compiled paths own their text. sf_path_eval returns a new
  * reference (caller must json_decref) or NULL when nothing matches.
@@ -50,6 +51,11 @@ bool sf_path_is_root(const sf_path *p); /* exactly "$" */
 /* Evaluate against env (input for $, context for $$, variables for $name).
  * Returns a new reference, or NULL when a definite path matches nothing. */
 json_t *sf_path_eval(const sf_path *p, const sf_eval_env *env);
+
+/* The document p is evaluated against: env->input for $, env->context for
+ * $$, the variable's value for $name (NULL when unset). Borrowed. Used to
+ * quote "the input" in "could not be found in the input '...'" causes. */
+json_t *sf_path_root_document(const sf_path *p, const sf_eval_env *env);
 
 /* ResultPath: return a new document equal to doc with value placed at the
  * (reference) path p, creating missing objects along the way. doc and value

@@ -56,6 +56,13 @@ struct sf_state_type {
     /* Stop anything in flight for c (may be NULL when run always finishes
      * synchronously). */
     void (*cancel)(sf_cursor *c);
+    /* May be NULL. Called when the state has failed for good: no Retry
+     * will run it again, and Catch is about to be tried. AWS records
+     * ParallelStateFailed / MapStateFailed at exactly this point (after the
+     * retries are spent, before a Catch's <Type>StateExited), which only
+     * the engine knows; c->run_data is as the type left it when it called
+     * sf_cursor_state_error. */
+    void (*failed)(sf_cursor *c);
 };
 
 /* Find a type by name in a NULL-terminated table. */
