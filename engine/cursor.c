@@ -40,6 +40,10 @@
 
 static void drive(sf_cursor *c);
 static void enter_state(sf_cursor *c, sf_state *st, json_t *input);
+static json_t *evaluate_assign(sf_cursor *c, const sf_template *assign, json_t *value,
+                               sf_error *err);
+static void apply_assign(sf_cursor *c, json_t *assigned);
+static void add_assigned_details(json_t *details, json_t *assigned);
 static void run_current_state(sf_cursor *c);
 
 /* ---- Events ---- */
@@ -94,7 +98,7 @@ void sf_cursor_env(sf_cursor *c, json_t *input, bool need_context, sf_eval_env *
 {
     env->input = input;
     env->context = need_context ? sf_cursor_context(c) : NULL;
-    env->variables = NULL;
+    env->variables = c->variables;
 }
 
 uv_loop_t *sf_cursor_loop(sf_cursor *c)
@@ -216,6 +220,11 @@ static bool try_catch(sf_cursor *c, sf_error *err)
         if (!error_matches(k->errors, k->error_count, err->name))
             continue;
         json_t *eo = error_output(err);
+        json_t *assigned = NULL;
+        if (k->assign && !(assigned = evaluate_assign(c, k->assign, eo, err))) {
+            json_decref(eo);
+            return false; /* err now holds the Assign failure */
+        }
         json_t *output;
         char *why = NULL;
         if (k->result_path_null)
@@ -230,13 +239,18 @@ static bool try_catch(sf_cursor *c, sf_error *err)
                          "Unable to apply ResultPath '%s' of a Catch rule to the input: %s",
                          sf_path_text(k->result_path), why ? why : "");
             free(why);
+            json_decref(assigned);
             return false;
         }
         char *text = sf_json_compact(output);
         char *type = type_event_name(st, "StateExited");
-        sf_cursor_event(c, type, io_details(st->name, "output", text));
+        json_t *details = io_details(st->name, "output", text);
+        add_assigned_details(details, assigned);
+        sf_cursor_event(c, type, details);
         free(type);
         free(text);
+        apply_assign(c, assigned);
+        json_decref(assigned);
         c->pending_state = k->next;
         c->pending_input = output;
         return true;
@@ -284,6 +298,54 @@ void sf_cursor_state_failed(sf_cursor *c, const char *error, const char *cause)
     sf_error err = SF_ERROR_INIT;
     sf_error_set_raw(&err, error ? error : SF_ERR_TASK_FAILED, cause);
     sf_cursor_state_error(c, &err);
+}
+
+/* ---- Variables ---- */
+
+/* Evaluate an Assign template against `value` ($) with the variables as they
+ * were before this state: every expression of one Assign sees the same old
+ * values, as AWS specifies. Returns the new values (an object) or NULL with
+ * err set. */
+static json_t *evaluate_assign(sf_cursor *c, const sf_template *assign, json_t *value,
+                               sf_error *err)
+{
+    sf_eval_env env;
+    sf_cursor_env(c, value, sf_template_uses_context(assign), &env);
+    return sf_template_eval(assign, &env, err);
+}
+
+/* Merge assigned values into the cursor's scope, copying a scope shared
+ * with a parent first so the parent never sees an inner assignment. */
+static void apply_assign(sf_cursor *c, json_t *assigned)
+{
+    if (!assigned)
+        return;
+    if (!c->variables)
+        c->variables = json_object();
+    else if (c->variables->refcount > 1) {
+        json_t *own = json_copy(c->variables);
+        json_decref(c->variables);
+        c->variables = own;
+    }
+    json_object_update(c->variables, assigned);
+}
+
+/* assignedVariables for the exit event: each value as JSON text. */
+static void add_assigned_details(json_t *details, json_t *assigned)
+{
+    if (!assigned)
+        return;
+    json_t *vars = json_object();
+    const char *key;
+    json_t *v;
+    json_object_foreach(assigned, key, v)
+    {
+        char *text = sf_json_compact(v);
+        json_object_set_new(vars, key, json_string(text));
+        free(text);
+    }
+    json_object_set_new(details, "assignedVariables", vars);
+    json_object_set_new(details, "assignedVariablesDetails", json_pack("{s:b}", "truncated", 0));
 }
 
 /* ---- Succeeding ---- */
@@ -345,14 +407,40 @@ static json_t *process_output(sf_cursor *c, json_t *result, sf_error *err)
 
 void sf_cursor_state_done(sf_cursor *c, json_t *result, sf_state *next)
 {
+    sf_cursor_state_done_assign(c, result, next, c->state ? c->state->assign : NULL);
+}
+
+void sf_cursor_state_done_assign(sf_cursor *c, json_t *result, sf_state *next,
+                                 const sf_template *assign)
+{
     if (c->cancelled || !c->state) {
         json_decref(result);
         return;
     }
     sf_state *st = c->state;
     sf_error err = SF_ERROR_INIT;
+    json_t *assigned = NULL;
+    if (assign) {
+        /* $ in Assign is the state's result: after ResultSelector for the
+         * states that have one, the effective input for Choice and Wait. */
+        json_t *value = json_incref(result);
+        if (st->result_selector) {
+            sf_eval_env env;
+            sf_cursor_env(c, result, sf_template_uses_context(st->result_selector), &env);
+            json_decref(value);
+            value = sf_template_eval(st->result_selector, &env, &err);
+        }
+        assigned = value ? evaluate_assign(c, assign, value, &err) : NULL;
+        json_decref(value);
+        if (!assigned) {
+            json_decref(result);
+            fail_in_state(c, &err);
+            return;
+        }
+    }
     json_t *output = process_output(c, result, &err);
     if (!output) {
+        json_decref(assigned);
         fail_in_state(c, &err);
         return;
     }
@@ -360,6 +448,7 @@ void sf_cursor_state_done(sf_cursor *c, json_t *result, sf_state *next)
     if (strlen(text) > SF_PAYLOAD_LIMIT_BYTES) {
         free(text);
         json_decref(output);
+        json_decref(assigned);
         sf_cursor_state_runtime_error(c, SF_ERR_DATA_LIMIT_EXCEEDED,
                                       "The state/task '%s' returned a result with a size "
                                       "exceeding the maximum number of bytes service limit.",
@@ -369,9 +458,13 @@ void sf_cursor_state_done(sf_cursor *c, json_t *result, sf_state *next)
     /* Fail and Succeed are terminal; Succeed records an exit, Fail never
      * gets here. */
     char *type = type_event_name(st, "StateExited");
-    sf_cursor_event(c, type, io_details(st->name, "output", text));
+    json_t *details = io_details(st->name, "output", text);
+    add_assigned_details(details, assigned);
+    sf_cursor_event(c, type, details);
     free(type);
     free(text);
+    apply_assign(c, assigned);
+    json_decref(assigned);
     sf_state *to = next ? next : st->next;
     if (to) {
         c->pending_state = to;
@@ -443,6 +536,19 @@ static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
     run_current_state(c);
 }
 
+static void close_and_free_timer(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void close_retry_timer(sf_cursor *c)
+{
+    if (c->retry_timer) {
+        uv_close((uv_handle_t *)c->retry_timer, close_and_free_timer);
+        c->retry_timer = NULL;
+    }
+}
+
 /* The machine has ended: hand the result to the owner. May free c. */
 static void finish(sf_cursor *c)
 {
@@ -456,6 +562,10 @@ static void finish(sf_cursor *c)
     c->pending_end = 0;
     drop_context(c);
     c->state = NULL;
+    /* A retried state left its timer behind. Close it now, while the loop
+     * still runs: the root cursor is freed after the loop has stopped, when
+     * a uv_close would never complete (a leak, and uv_loop_close fails). */
+    close_retry_timer(c);
     sf_cursor_done_cb cb = c->on_done;
     bool is_child = c->parent != NULL;
     cb(c, output, output ? NULL : &err);
@@ -535,23 +645,17 @@ sf_cursor *sf_cursor_spawn(sf_cursor *parent, sf_machine *m, json_t *input, size
     c->owner = owner;
     c->index = index;
     c->last_event_id = parent->last_event_id;
+    c->variables = json_incref(parent->variables); /* read-only until it assigns */
     sf_cursor_begin(c, json_incref(input));
     return c;
 }
 
-static void close_and_free_timer(uv_handle_t *h)
-{
-    free(h);
-}
 
 static void stop_current_state(sf_cursor *c)
 {
     if (c->state && c->state->type->cancel)
         c->state->type->cancel(c);
-    if (c->retry_timer) {
-        uv_close((uv_handle_t *)c->retry_timer, close_and_free_timer);
-        c->retry_timer = NULL;
-    }
+    close_retry_timer(c);
 }
 
 void sf_cursor_cancel(sf_cursor *c)
@@ -577,6 +681,7 @@ void sf_cursor_free(sf_cursor *c)
     json_decref(c->context);
     json_decref(c->pending_input);
     json_decref(c->map_item_value);
+    json_decref(c->variables);
     sf_error_clear(&c->pending_error);
     free(c->retry_attempts);
     free(c);

@@ -46,6 +46,10 @@ struct sf_cursor {
     int retry_count;       /* $$.State.RetryCount */
     uv_timer_t *retry_timer;
 
+    /* Workflow variables in scope: an object shared with the parent scope
+     * until this cursor assigns (copy on write), or NULL when none. */
+    json_t *variables;
+
     /* Map iteration data for $$.Map.Item (NULL/-1 outside a Map). */
     json_t *map_item_value;
     int64_t map_item_index;
@@ -73,8 +77,13 @@ enum { SF_CURSOR_END_SUCCEEDED = 1, SF_CURSOR_END_FAILED = 2 };
 
 /* ---- Finishing a state's run ---- */
 
-/* Success. result is stolen; next == NULL means the state's own Next/End. */
+/* Success. result is stolen; next == NULL means the state's own Next/End.
+ * The state's Assign (if any) is applied. */
 void sf_cursor_state_done(sf_cursor *c, json_t *result, sf_state *next);
+/* Success with an Assign other than the state's own (a Choice rule's; NULL
+ * assigns nothing). */
+void sf_cursor_state_done_assign(sf_cursor *c, json_t *result, sf_state *next,
+                                 const sf_template *assign);
 /* Failure with an error name and a cause (either may be NULL). Retry and
  * Catch apply when the state type allows them. */
 void sf_cursor_state_failed(sf_cursor *c, const char *error, const char *cause);

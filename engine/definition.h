@@ -50,6 +50,7 @@ typedef struct sf_catcher {
     sf_state *next;
     sf_path *result_path; /* NULL when ResultPath is absent ("$") or null */
     bool result_path_null;
+    sf_template *assign; /* Assign, evaluated with $ = the error output */
 } sf_catcher;
 
 struct sf_state {
@@ -69,6 +70,7 @@ struct sf_state {
     bool output_path_null;
     sf_template *parameters;
     sf_template *result_selector;
+    sf_template *assign; /* Assign: workflow variables set when the state succeeds */
     sf_path *result_path;
     bool result_path_null; /* "ResultPath": null -> output is the input */
 
@@ -98,7 +100,18 @@ struct sf_definition {
     /* All nested machines (branches, item processors), for freeing. */
     sf_machine **machines;
     size_t machine_count;
+    /* How it will run, from sf_definition_parse_ex (NULL otherwise): the
+     * folder relative task paths resolve against (owned), and the
+     * --resources map (borrowed: it must outlive the definition). */
+    char *base_dir;
+    const struct sf_resources *resources;
 };
+
+/* What sf_definition_parse_ex knows about where the definition will run. */
+typedef struct sf_load_options {
+    const char *base_dir; /* the definition's folder; NULL: the working directory */
+    const struct sf_resources *resources; /* the --resources map, or NULL */
+} sf_load_options;
 
 /* Parse JSON text (file contents) and compile it. JSON syntax errors become
  * a diagnostic with line and column. Returns NULL when the text is not JSON;
@@ -112,6 +125,13 @@ sf_definition *sf_definition_load(const char *path, const sf_state_type *const *
 /* Compile an already parsed document (steals doc). */
 sf_definition *sf_definition_compile(json_t *doc, const sf_state_type *const *types,
                                      sf_diags *diags);
+/* sf_definition_parse for running: also records opts in the definition
+ * and runs each state type's check_load, so what depends on the folder and
+ * the resource map (a missing program, a function missing from the map) is
+ * a diagnostic before anything runs. */
+sf_definition *sf_definition_parse_ex(const char *text, size_t len, const char *origin,
+                                      const sf_state_type *const *types,
+                                      const sf_load_options *opts, sf_diags *diags);
 void sf_definition_free(sf_definition *def);
 
 sf_state *sf_machine_find_state(const sf_machine *m, const char *name);

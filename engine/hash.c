@@ -375,7 +375,8 @@ void sf_hash_digest(sf_hash_algorithm alg, const void *data, size_t len, unsigne
      * the tail leaves no room for the marker and length field. */
     unsigned char final[256] = {0};
     size_t tail = len - whole, length_field = a->block_size / 8;
-    size_t final_size = tail + 1 + length_field <= a->block_size ? a->block_size : 2 * a->block_size;
+    size_t final_size =
+        tail + 1 + length_field <= a->block_size ? a->block_size : 2 * a->block_size;
     if (tail)
         memcpy(final, bytes + whole, tail);
     final[tail] = 0x80;

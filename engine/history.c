@@ -133,7 +133,8 @@ void sf_history_append(sf_history *h, json_t *event)
     /* Drop the closing brace; the checksum member closes the object. */
     n--;
     uint32_t crc = sf_crc32(0, text, n);
-    buffer_reserve(h, n + CRC_SUFFIX_LEN + 1);
+    /* The suffix, its newline, and the NUL snprintf writes after them. */
+    buffer_reserve(h, n + CRC_SUFFIX_LEN + 2);
     memcpy(h->buf + h->len, text, n);
     h->len += n;
     h->len += (size_t)snprintf(h->buf + h->len, CRC_SUFFIX_LEN + 2, ",\"crc\":\"%08x\"}\n", crc);

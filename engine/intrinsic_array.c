@@ -75,7 +75,8 @@ json_t *intrinsic_array_contains(const intrinsic_call *call, json_t *const *args
     bool found = false;
     size_t i;
     json_t *item;
-    json_array_foreach(args[0], i, item) {
+    json_array_foreach(args[0], i, item)
+    {
         if (printed_forms_equal(&wanted, item)) {
             found = true;
             break;

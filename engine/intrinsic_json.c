@@ -16,7 +16,6 @@
  * means shallow — AWS accepts even the string "false" there.
  */
 #include "engine/intrinsic_internal.h"
-#include "engine/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>

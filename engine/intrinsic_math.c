@@ -80,7 +80,7 @@ typedef struct java_random {
 } java_random;
 
 #define JAVA_RANDOM_MULTIPLIER 0x5DEECE66DULL
-#define JAVA_RANDOM_MASK ((1ULL << 48) - 1)
+#define JAVA_RANDOM_MASK       ((1ULL << 48) - 1)
 
 static void java_random_seed(java_random *r, int64_t seed)
 {
@@ -165,8 +165,7 @@ json_t *intrinsic_math_random(const intrinsic_call *call, json_t *const *args, s
 
 /* ---- States.UUID ------------------------------------------------------- */
 
-json_t *intrinsic_uuid(const intrinsic_call *call, json_t *const *args, size_t count,
-                       char **detail)
+json_t *intrinsic_uuid(const intrinsic_call *call, json_t *const *args, size_t count, char **detail)
 {
     (void)call;
     (void)args;

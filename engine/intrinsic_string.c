@@ -25,7 +25,6 @@
 #include "engine/intrinsic_internal.h"
 #include "engine/xalloc.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,7 +195,8 @@ json_t *intrinsic_base64_decode(const intrinsic_call *call, json_t *const *args,
     if (!json_is_string(args[0]) || !within_input_limit(args[0]))
         return intrinsic_invalid_arguments(call, detail);
     size_t n;
-    unsigned char *bytes = sf_base64_decode(json_string_value(args[0]), json_string_length(args[0]), &n);
+    unsigned char *bytes =
+        sf_base64_decode(json_string_value(args[0]), json_string_length(args[0]), &n);
     json_t *result = utf8_string_replacing_invalid(bytes, n);
     free(bytes);
     return result;
@@ -204,8 +204,7 @@ json_t *intrinsic_base64_decode(const intrinsic_call *call, json_t *const *args,
 
 /* ---- States.Hash ------------------------------------------------------- */
 
-json_t *intrinsic_hash(const intrinsic_call *call, json_t *const *args, size_t count,
-                       char **detail)
+json_t *intrinsic_hash(const intrinsic_call *call, json_t *const *args, size_t count, char **detail)
 {
     (void)count;
     sf_hash_algorithm alg;

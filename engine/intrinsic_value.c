@@ -181,7 +181,8 @@ void intrinsic_render(intrinsic_buf *b, const json_t *v)
         intrinsic_buf_append_char(b, '[');
         size_t i;
         json_t *item;
-        json_array_foreach(v, i, item) {
+        json_array_foreach(v, i, item)
+        {
             if (i > 0)
                 intrinsic_buf_append_str(b, ", ");
             intrinsic_render(b, item);
@@ -194,7 +195,8 @@ void intrinsic_render(intrinsic_buf *b, const json_t *v)
         const char *key;
         json_t *item;
         bool first = true;
-        json_object_foreach((json_t *)v, key, item) {
+        json_object_foreach((json_t *)v, key, item)
+        {
             if (!first)
                 intrinsic_buf_append_str(b, ", ");
             first = false;
@@ -272,7 +274,8 @@ static void append_json(intrinsic_buf *b, const json_t *v)
         intrinsic_buf_append_char(b, '[');
         size_t i;
         json_t *item;
-        json_array_foreach(v, i, item) {
+        json_array_foreach(v, i, item)
+        {
             if (i > 0)
                 intrinsic_buf_append_char(b, ',');
             append_json(b, item);
@@ -285,7 +288,8 @@ static void append_json(intrinsic_buf *b, const json_t *v)
         const char *key;
         json_t *item;
         bool first = true;
-        json_object_foreach((json_t *)v, key, item) {
+        json_object_foreach((json_t *)v, key, item)
+        {
             if (!first)
                 intrinsic_buf_append_char(b, ',');
             first = false;
@@ -384,16 +388,15 @@ static uint32_t java_hash(const json_t *v)
         uint32_t h = 1;
         size_t i;
         json_t *item;
-        json_array_foreach(v, i, item)
-            h = 31 * h + java_hash(item);
+        json_array_foreach(v, i, item) h = 31 * h + java_hash(item);
         return h;
     }
     case JSON_OBJECT: { /* Map.hashCode: sum of key ^ value */
         uint32_t h = 0;
         const char *key;
         json_t *item;
-        json_object_foreach((json_t *)v, key, item)
-            h += java_string_hash(key, strlen(key)) ^ java_hash(item);
+        json_object_foreach((json_t *)v, key, item) h +=
+            java_string_hash(key, strlen(key)) ^ java_hash(item);
         return h;
     }
     }

@@ -10,7 +10,9 @@
  * checked, its arguments compiled (string literals in single quotes with
  * backslash escapes, numbers, true/false/null, paths, nested calls).
  * Argument types and values are checked at run time, and failures are
- * States.IntrinsicFailure with the cause text AWS gives.
+ * States.Runtime with the cause text AWS gives: executions recorded on the
+ * service fail with States.Runtime (which States.ALL cannot catch), not the
+ * States.IntrinsicFailure the specification names.
  *
  * Ownership: eval returns a new reference.
  */

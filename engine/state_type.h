@@ -63,6 +63,11 @@ struct sf_state_type {
      * the engine knows; c->run_data is as the type left it when it called
      * sf_cursor_state_error. */
     void (*failed)(sf_cursor *c);
+    /* May be NULL. Checks that need to know how the definition will run
+     * (its folder, the resource map): called by sf_definition_parse_ex
+     * after the whole definition compiled, once per state, with cc->state
+     * set and cc->definition->base_dir / ->resources filled in. */
+    void (*check_load)(sf_compile_ctx *cc);
 };
 
 /* Find a type by name in a NULL-terminated table. */

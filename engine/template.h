@@ -11,7 +11,8 @@
  * "An error occurred while executing the state ..."):
  *   States.Runtime — a path matched nothing: "The JSONPath '$.x' specified
  *     for the field 'value.$' could not be found in the input '{...}'"
- *   States.IntrinsicFailure — an intrinsic function failed.
+ *   States.Runtime — an intrinsic function failed (AWS reports intrinsic
+ *     failures as States.Runtime; see intrinsics.h).
  *
  * Ownership: compile borrows tmpl (it keeps what it needs). Eval returns a
  * new reference.

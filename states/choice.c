@@ -17,10 +17,9 @@
  *     names States.NoChoiceMatched, but the service does not raise it).
  * Neither can be caught: a Choice state has no Catch.
  *
- * Assign: the state-level Assign is a common field compiled and applied by
- * the engine. A top-level rule may carry its own Assign, which AWS applies
- * instead when that rule matches; it is checked here, but the cursor has no
- * way yet to apply a rule's Assign, so it is reported with a warning.
+ * Assign: a top-level rule may carry its own Assign, applied when that rule
+ * matches; the state-level Assign applies when the Default is taken (the
+ * behaviour recorded on the service). Both see the effective input as $.
  */
 #include "engine/cursor.h"
 #include "engine/xalloc.h"
@@ -54,9 +53,6 @@ static void compile_rule_assign(sf_compile_ctx *cc, choice_impl *impl, size_t i,
                        "State '%s': Assign in a Choice rule must be an object", cc->state->name);
     } else {
         impl->assigns[i] = sf_template_compile(assign, aptr, cc->diags);
-        sf_diags_warn(cc->diags, SF_DIAG_UNSUPPORTED, aptr,
-                      "State '%s': Assign in a Choice rule is checked but not applied yet",
-                      cc->state->name);
     }
     free(aptr);
 }
@@ -140,7 +136,8 @@ static void choice_run(sf_cursor *c, json_t *effective_input)
     for (size_t i = 0; i < impl->rule_count; i++) {
         switch (sf_choice_rule_eval(impl->rules[i], &env, &err)) {
         case SF_CHOICE_MATCH:
-            sf_cursor_state_done(c, json_incref(effective_input), impl->targets[i]);
+            sf_cursor_state_done_assign(c, json_incref(effective_input), impl->targets[i],
+                                        impl->assigns[i]);
             return;
         case SF_CHOICE_ERROR:
             sf_cursor_state_runtime_error(c, err.name, "%s", err.cause);

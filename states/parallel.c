@@ -39,13 +39,14 @@ typedef struct parallel_impl {
 
 /* One run of the state (c->run_data); a Retry starts a new one. */
 typedef struct parallel_run {
-    sf_cursor *cursor;   /* the Parallel's own cursor */
-    sf_cursor **live;    /* per branch: its running cursor, or NULL */
-    json_t *outputs;     /* per branch: its output (null until it ends) */
-    size_t unfinished;   /* branches that have not ended */
-    size_t ended;        /* branches that have ended, to spot synchronous ends */
-    bool starting;       /* inside the start loop */
-    bool failed;         /* a branch failed: error holds its error */
+    sf_cursor *cursor;  /* the Parallel's own cursor */
+    sf_cursor **live;   /* per branch: its running cursor, or NULL */
+    json_t *outputs;    /* per branch: its output (null until it ends) */
+    size_t unfinished;  /* branches that have not ended */
+    size_t ended;       /* branches that have ended, to spot synchronous ends */
+    int64_t last_event; /* the last event of the branch that ended last */
+    bool starting;      /* inside the start loop */
+    bool failed;        /* a branch failed: error holds its error */
     sf_error error;
 } parallel_run;
 
@@ -140,6 +141,8 @@ static void fail(parallel_run *r)
  * called from inside the start loop, where a finish would free r under it. */
 static void settle(parallel_run *r)
 {
+    if (r->failed || r->unfinished == 0)
+        r->cursor->last_event_id = r->last_event;
     if (r->failed)
         fail(r);
     else if (r->unfinished == 0)
@@ -152,8 +155,10 @@ static void branch_done(sf_cursor *child, json_t *output, sf_error *err)
     r->live[child->index] = NULL;
     r->unfinished--;
     r->ended++;
-    /* The state's next event follows the branch that ended last. */
-    r->cursor->last_event_id = child->last_event_id;
+    /* The state's next event follows the branch that ended last; every
+     * branch's first event follows ParallelStateStarted, so the state's
+     * chain only moves on when it settles. */
+    r->last_event = child->last_event_id;
     if (output) {
         json_array_set_new(r->outputs, child->index, output);
     } else if (!r->failed) {
@@ -177,6 +182,9 @@ static void parallel_run_state(sf_cursor *c, json_t *effective_input)
         json_array_append_new(r->outputs, json_null());
     r->unfinished = impl->count;
     c->run_data = r;
+    /* While this loop runs only a branch's own end can happen (it is
+     * counted, not acted on); nothing else reaches this state before the
+     * loop is over. */
     r->starting = true;
     for (size_t i = 0; i < impl->count && !r->failed; i++) {
         size_t ended_before = r->ended;
@@ -212,7 +220,7 @@ const sf_state_type sf_state_parallel = {
     .name = "Parallel",
     .common_fields = SF_COMMON_NEXT_END | SF_COMMON_INPUT_PATH | SF_COMMON_OUTPUT_PATH |
                      SF_COMMON_PARAMETERS | SF_COMMON_RESULT_SELECTOR | SF_COMMON_RESULT_PATH |
-                     SF_COMMON_RETRY_CATCH,
+                     SF_COMMON_RETRY_CATCH | SF_COMMON_ASSIGN,
     .own_fields = parallel_fields,
     .compile = parallel_compile,
     .free_impl = parallel_free,

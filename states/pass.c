@@ -23,7 +23,7 @@ static void pass_run(sf_cursor *c, json_t *effective_input)
 const sf_state_type sf_state_pass = {
     .name = "Pass",
     .common_fields = SF_COMMON_NEXT_END | SF_COMMON_INPUT_PATH | SF_COMMON_OUTPUT_PATH |
-                     SF_COMMON_PARAMETERS | SF_COMMON_RESULT_PATH,
+                     SF_COMMON_PARAMETERS | SF_COMMON_RESULT_PATH | SF_COMMON_ASSIGN,
     .own_fields = pass_fields,
     .compile = pass_compile,
     .run = pass_run,

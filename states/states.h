@@ -12,6 +12,9 @@ extern const sf_state_type sf_state_succeed;
 extern const sf_state_type sf_state_fail;
 extern const sf_state_type sf_state_choice;
 extern const sf_state_type sf_state_wait;
+extern const sf_state_type sf_state_parallel;
+extern const sf_state_type sf_state_map;
+extern const sf_state_type sf_state_task;
 
 /* NULL-terminated table of every state type. */
 extern const sf_state_type *const sf_state_types[];

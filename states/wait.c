@@ -173,7 +173,8 @@ static void wait_cancel(sf_cursor *c)
 
 const sf_state_type sf_state_wait = {
     .name = "Wait",
-    .common_fields = SF_COMMON_NEXT_END | SF_COMMON_INPUT_PATH | SF_COMMON_OUTPUT_PATH,
+    .common_fields =
+        SF_COMMON_NEXT_END | SF_COMMON_INPUT_PATH | SF_COMMON_OUTPUT_PATH | SF_COMMON_ASSIGN,
     .own_fields = wait_fields,
     .compile = wait_compile,
     .free_impl = wait_free,

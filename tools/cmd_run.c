@@ -8,6 +8,8 @@
  */
 #include "engine/exec.h"
 #include "engine/json_util.h"
+#include "engine/loop_context.h"
+#include "engine/resources.h"
 #include "engine/store.h"
 #include "engine/xalloc.h"
 #include "states/states.h"
@@ -15,6 +17,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,7 @@
 static const char run_help[] =
     "usage: stepfn run DEF [--input JSON | --input-file FILE|-] [--name NAME]\n"
     "                      [--store DIR] [--format text|json] [--fsync never|end|always]\n"
+    "                      [--resources MAP.json]\n"
     "\n"
     "Runs the state machine in DEF (an ASL JSON file) and records its history in\n"
     "the store as STORE/executions/NAME/history.jsonl.\n"
@@ -33,6 +37,9 @@ static const char run_help[] =
     "  --format text|json  text for people (default), or one DescribeExecution JSON object\n"
     "  --fsync POLICY      when history reaches the disk: never, end (default: when the\n"
     "                      execution ends) or always (after every batch of events)\n"
+    "  --resources MAP     what Lambda functions (and connections) mean here: a JSON\n"
+    "                      object of {\"exec\": [argv...]} or {\"url\": \"http://...\"}\n"
+    "                      entries; relative paths resolve against MAP's folder\n"
     "\n"
     "Exit status: 0 succeeded, 1 failed/timed out/aborted, 2 usage error,\n"
     "3 invalid definition, 4 store or I/O error.\n";
@@ -45,6 +52,7 @@ typedef struct run_options {
     const char *store;
     sf_format format;
     sf_fsync_policy fsync;
+    const char *resources;
 } run_options;
 
 static int parse_run_args(int argc, char **argv, run_options *o)
@@ -65,6 +73,8 @@ static int parse_run_args(int argc, char **argv, run_options *o)
             o->name = a.value;
         } else if (sf_args_option(&a, "--store")) {
             o->store = a.value;
+        } else if (sf_args_option(&a, "--resources")) {
+            o->resources = a.value;
         } else if (sf_args_option(&a, "--format")) {
             if (!a.failed && !sf_cli_parse_format("run", a.value, &o->format))
                 return SF_EXIT_USAGE;
@@ -197,7 +207,7 @@ static int execute(const run_options *o, sf_definition *def, json_t *input, cons
     char *sm_name = machine_name(o->def_path);
     sf_exec_config cfg = {.name = name, .state_machine_name = sm_name, .exec_dir = dir,
                           .fsync = o->fsync};
-    uv_loop_t loop;
+    uv_loop_t loop = {0}; /* uv_loop_init keeps loop.data, which the loop context reads */
     uv_loop_init(&loop);
     run_state rs = {0};
     rs.exec = sf_exec_start(&loop, def, input, &cfg, on_done, &rs, &err);
@@ -223,11 +233,50 @@ static int execute(const run_options *o, sf_definition *def, json_t *input, cons
         }
         sf_exec_free(rs.exec);
     }
+    sf_loop_context_close(&loop); /* the HTTP client's connections and handles */
+    uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     free(sm_name);
     free(dir);
     free(store);
     return status;
+}
+
+/* The definition's folder: relative exec: paths resolve against it. */
+static char *definition_folder(const char *def_path)
+{
+    char *copy = sf_strdup(def_path);
+    char resolved[PATH_MAX];
+    char *dir = realpath(dirname(copy), resolved) ? sf_strdup(resolved) : NULL;
+    free(copy);
+    return dir;
+}
+
+/* Compile for running: with the folder and the resource map, so a missing
+ * program or map entry is a diagnostic before anything runs. */
+static sf_definition *compile_for_run(const run_options *o, const char *text, size_t len,
+                                      const sf_resources *resources, sf_diags *diags)
+{
+    char *folder = definition_folder(o->def_path);
+    sf_load_options load = {.base_dir = folder, .resources = resources};
+    sf_definition *def =
+        sf_definition_parse_ex(text, len, o->def_path, sf_state_types, &load, diags);
+    free(folder);
+    return def;
+}
+
+static int load_resources(const run_options *o, sf_resources **out)
+{
+    *out = NULL;
+    if (!o->resources)
+        return SF_EXIT_OK;
+    char *err = NULL;
+    *out = sf_resources_load(o->resources, &err);
+    if (*out)
+        return SF_EXIT_OK;
+    fprintf(stderr, "stepfn run: %s\n", err);
+    free(err);
+    return SF_EXIT_USAGE;
 }
 
 int sf_cmd_run(int argc, char **argv)
@@ -239,16 +288,22 @@ int sf_cmd_run(int argc, char **argv)
     json_t *input = read_input(&o, &status);
     if (!input)
         return status;
+    sf_resources *resources;
+    status = load_resources(&o, &resources);
     size_t def_len;
-    char *def_text = sf_read_file(o.def_path, &def_len);
-    if (!def_text) {
+    char *def_text = status == SF_EXIT_OK ? sf_read_file(o.def_path, &def_len) : NULL;
+    if (status == SF_EXIT_OK && !def_text) {
         fprintf(stderr, "stepfn run: %s: cannot read the definition: %s\n", o.def_path,
                 strerror(errno));
+        status = SF_EXIT_INVALID_DEFINITION;
+    }
+    if (!def_text) {
+        sf_resources_free(resources);
         json_decref(input);
-        return SF_EXIT_INVALID_DEFINITION;
+        return status;
     }
     sf_diags diags = SF_DIAGS_INIT;
-    sf_definition *def = sf_definition_parse(def_text, def_len, o.def_path, sf_state_types, &diags);
+    sf_definition *def = compile_for_run(&o, def_text, def_len, resources, &diags);
     sf_cli_print_diags(stderr, o.def_path, &diags);
     if (!def || diags.errors) {
         fprintf(stderr, "stepfn run: %s: the definition is invalid (%zu error(s)); nothing was run\n",
@@ -259,6 +314,7 @@ int sf_cmd_run(int argc, char **argv)
     }
     sf_diags_free(&diags);
     sf_definition_free(def);
+    sf_resources_free(resources);
     free(def_text);
     json_decref(input);
     return status;

@@ -49,8 +49,7 @@ static void md5_matches_rfc1321_test_suite(void **state)
     assert_digest_str(SF_HASH_MD5, "message digest", "f96b697d7cb7938d525a2f31aaf161d0");
     assert_digest_str(SF_HASH_MD5, "abcdefghijklmnopqrstuvwxyz",
                       "c3fcd3d76192e4007dfb496cca67e13b");
-    assert_digest_str(SF_HASH_MD5,
-                      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+    assert_digest_str(SF_HASH_MD5, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
                       "d174ab98d277d9f5a5611c2c9f419d9f");
     assert_digest_str(SF_HASH_MD5,
                       "1234567890123456789012345678901234567890"

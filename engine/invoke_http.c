@@ -1,0 +1,504 @@
+/*
+ * invoke_http.c — libcurl's multi interface driven by the libuv loop.
+ *
+ * Design. curl tells us which sockets it wants watched (CURLMOPT_SOCKETFUNCTION)
+ * and when it next needs a timeout (CURLMOPT_TIMERFUNCTION); we keep one
+ * uv_poll per socket and one uv_timer per client, and hand every readiness
+ * or expiry back to curl_multi_socket_action. Nothing ever blocks and no
+ * thread is started per request (DNS resolution is curl's business: the
+ * Debian build uses its threaded resolver, which reports on a socket like
+ * everything else). Finished transfers are collected with
+ * curl_multi_info_read after each action and reported to their owners.
+ *
+ * The poll and timer handles are referenced (keep the loop alive) only while
+ * some request is in flight: an idle cached connection must not keep
+ * `stepfn run` from ending, while an outstanding request must.
+ *
+ * Failure cases: a refused connection or a DNS failure completes the request
+ * with SF_HTTP_TRANSPORT_ERROR and curl's message, which names the host; a
+ * server that never answers hits the connect or total timeout
+ * (SF_HTTP_TIMED_OUT) unless the caller cancels first; a body larger than the
+ * cap aborts the transfer from the write callback (SF_HTTP_TOO_LARGE). A
+ * server that dies mid-response is a transport error. Cancelling removes the
+ * easy handle at once; curl closes or caches its connection.
+ */
+#include "engine/invoke_http.h"
+#include "engine/xalloc.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+typedef struct socket_watch {
+    uv_poll_t poll;
+    curl_socket_t fd;
+    sf_http_client *client;
+    struct socket_watch *prev, *next;
+} socket_watch;
+
+struct sf_http_client {
+    uv_loop_t *loop;
+    CURLM *multi;
+    uv_timer_t timer;
+    socket_watch *watches;
+    sf_http_request *requests;
+    size_t in_flight;
+    int open_handles; /* the timer and the watches, until their close callbacks */
+    bool closing;
+};
+
+struct sf_http_request {
+    sf_http_client *client;
+    CURL *easy;
+    struct curl_slist *header_list;
+    char *method, *url, *body;
+    char *resp_body;
+    size_t resp_len, resp_cap, resp_limit;
+    bool too_large;
+    json_t *resp_headers;
+    char *status_text;
+    char errbuf[CURL_ERROR_SIZE];
+    sf_http_done_cb done;
+    void *data;
+    sf_http_request *prev, *next;
+};
+
+/* ---- Handle references: the loop stays alive only for in-flight work ---- */
+
+static void set_ref(uv_handle_t *h, bool ref)
+{
+    if (ref)
+        uv_ref(h);
+    else
+        uv_unref(h);
+}
+
+static void update_refs(sf_http_client *c)
+{
+    bool busy = c->in_flight > 0;
+    set_ref((uv_handle_t *)&c->timer, busy);
+    for (socket_watch *w = c->watches; w; w = w->next)
+        set_ref((uv_handle_t *)&w->poll, busy);
+}
+
+static void client_handle_closed(sf_http_client *c)
+{
+    if (--c->open_handles == 0 && c->closing)
+        free(c);
+}
+
+/* ---- Completion ---- */
+
+static void unlink_request(sf_http_request *r)
+{
+    sf_http_client *c = r->client;
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        c->requests = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    c->in_flight--;
+    curl_multi_remove_handle(c->multi, r->easy);
+    update_refs(c);
+}
+
+static void free_request(sf_http_request *r)
+{
+    curl_easy_cleanup(r->easy);
+    curl_slist_free_all(r->header_list);
+    json_decref(r->resp_headers);
+    free(r->method);
+    free(r->url);
+    free(r->body);
+    free(r->resp_body);
+    free(r->status_text);
+    free(r);
+}
+
+static sf_http_outcome outcome_of(const sf_http_request *r, CURLcode code)
+{
+    if (r->too_large)
+        return SF_HTTP_TOO_LARGE;
+    if (code == CURLE_OPERATION_TIMEDOUT)
+        return SF_HTTP_TIMED_OUT;
+    return code == CURLE_OK ? SF_HTTP_RESPONSE : SF_HTTP_TRANSPORT_ERROR;
+}
+
+static void finish_request(sf_http_request *r, CURLcode code)
+{
+    unlink_request(r);
+    sf_http_response resp = {0};
+    resp.outcome = outcome_of(r, code);
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &resp.status);
+    char *content_type = NULL;
+    curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &content_type);
+    resp.content_type = content_type;
+    resp.status_text = r->status_text && r->status_text[0] ? r->status_text
+                                                           : sf_http_reason_phrase(resp.status);
+    resp.headers = r->resp_headers;
+    resp.body = r->resp_body ? r->resp_body : "";
+    resp.body_len = r->resp_len;
+    char *error = NULL;
+    if (resp.outcome != SF_HTTP_RESPONSE) {
+        error = sf_asprintf("%s (%s %s)", r->errbuf[0] ? r->errbuf : curl_easy_strerror(code),
+                            r->method, r->url);
+        resp.error = error;
+    }
+    r->done(r->data, &resp);
+    free(error);
+    free_request(r);
+}
+
+static void collect_finished(sf_http_client *c)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(c->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        sf_http_request *r = NULL;
+        CURLcode code = msg->data.result; /* msg is invalid once the handle is removed */
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        finish_request(r, code);
+    }
+}
+
+/* ---- Driving curl from the loop ---- */
+
+static void socket_ready(uv_poll_t *h, int status, int events)
+{
+    socket_watch *w = h->data;
+    sf_http_client *c = w->client;
+    int flags = 0;
+    if (status < 0)
+        flags = CURL_CSELECT_ERR;
+    if (events & UV_READABLE)
+        flags |= CURL_CSELECT_IN;
+    if (events & UV_WRITABLE)
+        flags |= CURL_CSELECT_OUT;
+    int running;
+    curl_multi_socket_action(c->multi, w->fd, flags, &running); /* may close w */
+    collect_finished(c);
+}
+
+static void timer_fired(uv_timer_t *t)
+{
+    sf_http_client *c = t->data;
+    int running;
+    curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    collect_finished(c);
+}
+
+static int curl_wants_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    sf_http_client *c = userp;
+    (void)multi;
+    if (timeout_ms < 0)
+        uv_timer_stop(&c->timer);
+    else
+        uv_timer_start(&c->timer, timer_fired, (uint64_t)timeout_ms, 0);
+    return 0;
+}
+
+static void watch_closed(uv_handle_t *h)
+{
+    socket_watch *w = h->data;
+    sf_http_client *c = w->client;
+    free(w);
+    client_handle_closed(c);
+}
+
+static void unwatch(sf_http_client *c, socket_watch *w)
+{
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        c->watches = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    uv_close((uv_handle_t *)&w->poll, watch_closed);
+}
+
+static socket_watch *watch(sf_http_client *c, curl_socket_t fd)
+{
+    socket_watch *w = SF_NEW(socket_watch);
+    w->fd = fd;
+    w->client = c;
+    uv_poll_init_socket(c->loop, &w->poll, fd);
+    w->poll.data = w;
+    w->next = c->watches;
+    if (c->watches)
+        c->watches->prev = w;
+    c->watches = w;
+    c->open_handles++;
+    curl_multi_assign(c->multi, fd, w);
+    set_ref((uv_handle_t *)&w->poll, c->in_flight > 0);
+    return w;
+}
+
+static int curl_wants_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    sf_http_client *c = userp;
+    socket_watch *w = socketp;
+    (void)easy;
+    if (what == CURL_POLL_REMOVE) {
+        if (w) {
+            curl_multi_assign(c->multi, fd, NULL);
+            unwatch(c, w);
+        }
+        return 0;
+    }
+    if (!w)
+        w = watch(c, fd);
+    int events = 0;
+    if (what & CURL_POLL_IN)
+        events |= UV_READABLE;
+    if (what & CURL_POLL_OUT)
+        events |= UV_WRITABLE;
+    uv_poll_start(&w->poll, events, socket_ready);
+    return 0;
+}
+
+/* ---- The client ---- */
+
+sf_http_client *sf_http_client_new(uv_loop_t *loop)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* reference-counted by libcurl */
+    sf_http_client *c = SF_NEW(sf_http_client);
+    c->loop = loop;
+    c->multi = curl_multi_init();
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, curl_wants_socket);
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, curl_wants_timer);
+    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+    uv_timer_init(loop, &c->timer);
+    c->timer.data = c;
+    c->open_handles = 1;
+    uv_unref((uv_handle_t *)&c->timer);
+    return c;
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    client_handle_closed(h->data);
+}
+
+void sf_http_client_close(sf_http_client *c)
+{
+    if (!c)
+        return;
+    while (c->requests)
+        sf_http_request_cancel(c->requests);
+    curl_multi_cleanup(c->multi); /* closes the cached connections */
+    c->multi = NULL;
+    curl_global_cleanup();
+    while (c->watches) /* sockets curl did not announce as removed */
+        unwatch(c, c->watches);
+    c->closing = true;
+    uv_close((uv_handle_t *)&c->timer, timer_closed);
+}
+
+/* ---- A request ---- */
+
+static size_t keep_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+    sf_http_request *r = userp;
+    size_t n = size * nmemb;
+    if (r->resp_len + n > r->resp_limit) {
+        r->too_large = true;
+        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    if (r->resp_len + n + 1 > r->resp_cap) {
+        r->resp_cap = (r->resp_len + n + 1) * 2;
+        r->resp_body = sf_realloc(r->resp_body, r->resp_cap);
+    }
+    memcpy(r->resp_body + r->resp_len, data, n);
+    r->resp_len += n;
+    r->resp_body[r->resp_len] = '\0';
+    return n;
+}
+
+static char *trimmed(const char *s, size_t n)
+{
+    while (n > 0 && isspace((unsigned char)*s))
+        s++, n--;
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    return sf_strndup(s, n);
+}
+
+/* A status line starts a new response (after a 100 Continue, say): its
+ * reason phrase is kept and earlier headers are dropped. */
+static void keep_status_line(sf_http_request *r, const char *line, size_t n)
+{
+    json_decref(r->resp_headers);
+    r->resp_headers = json_object();
+    free(r->status_text);
+    r->status_text = NULL;
+    const char *sp = memchr(line, ' ', n); /* "HTTP/1.1 404 Not Found" */
+    const char *reason = sp ? memchr(sp + 1, ' ', n - (size_t)(sp + 1 - line)) : NULL;
+    if (reason)
+        r->status_text = trimmed(reason + 1, n - (size_t)(reason + 1 - line));
+}
+
+static size_t keep_header(char *line, size_t size, size_t nmemb, void *userp)
+{
+    sf_http_request *r = userp;
+    size_t n = size * nmemb;
+    if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+        keep_status_line(r, line, n);
+        return n;
+    }
+    const char *colon = memchr(line, ':', n);
+    if (!colon || !r->resp_headers)
+        return n; /* the blank line that ends the headers, or garbage */
+    char *name = trimmed(line, (size_t)(colon - line));
+    for (char *p = name; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    char *value = trimmed(colon + 1, n - (size_t)(colon + 1 - line));
+    json_t *values = json_object_get(r->resp_headers, name);
+    if (!values) {
+        values = json_array();
+        json_object_set_new(r->resp_headers, name, values);
+    }
+    json_array_append_new(values, json_string(value));
+    free(name);
+    free(value);
+    return n;
+}
+
+/* Sockets are created close-on-exec so step programs never inherit them. */
+static curl_socket_t open_cloexec_socket(void *clientp, curlsocktype purpose,
+                                         struct curl_sockaddr *addr)
+{
+    (void)clientp;
+    (void)purpose;
+    return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+}
+
+static void set_method_and_body(sf_http_request *r, const sf_http_options *o)
+{
+    CURL *e = r->easy;
+    if (strcmp(o->method, "HEAD") == 0)
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    else if (strcmp(o->method, "GET") == 0 && !o->body)
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    else if (strcmp(o->method, "POST") != 0)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, o->method);
+    if (o->body || strcmp(o->method, "POST") == 0) {
+        r->body = sf_malloc(o->body_len + 1);
+        memcpy(r->body, o->body ? o->body : "", o->body_len);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
+    }
+}
+
+static void set_transport_rules(sf_http_request *r, const sf_http_options *o)
+{
+    CURL *e = r->easy;
+    curl_easy_setopt(e, CURLOPT_URL, r->url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)r);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "stepfn/0.1");
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cloexec_socket);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, keep_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, keep_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+    if (o->connect_timeout_ms > 0)
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+    if (o->total_timeout_ms > 0)
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->total_timeout_ms);
+}
+
+static void set_headers(sf_http_request *r, const sf_http_options *o)
+{
+    for (size_t i = 0; o->headers && o->headers[i]; i++)
+        r->header_list = curl_slist_append(r->header_list, o->headers[i]);
+    /* The whole body is in memory: waiting for 100 Continue only adds a
+     * round trip (or a second of delay with servers that ignore it). */
+    r->header_list = curl_slist_append(r->header_list, "Expect:");
+    curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->header_list);
+}
+
+sf_http_request *sf_http_request_start(sf_http_client *c, const sf_http_options *o,
+                                       sf_http_done_cb done, void *data)
+{
+    sf_http_request *r = SF_NEW(sf_http_request);
+    r->client = c;
+    r->done = done;
+    r->data = data;
+    r->method = sf_strdup(o->method);
+    r->url = sf_strdup(o->url);
+    r->resp_limit = o->response_limit;
+    r->resp_headers = json_object();
+    r->easy = curl_easy_init();
+    set_transport_rules(r, o);
+    set_method_and_body(r, o);
+    set_headers(r, o);
+    r->next = c->requests;
+    if (c->requests)
+        c->requests->prev = r;
+    c->requests = r;
+    c->in_flight++;
+    update_refs(c);
+    curl_multi_add_handle(c->multi, r->easy); /* curl sets a 0 ms timer to begin */
+    return r;
+}
+
+void sf_http_request_cancel(sf_http_request *r)
+{
+    if (!r)
+        return;
+    unlink_request(r);
+    free_request(r);
+}
+
+const char *sf_http_reason_phrase(long status)
+{
+    static const struct {
+        long code;
+        const char *text;
+    } phrases[] = {
+        {100, "Continue"},
+        {200, "OK"},
+        {201, "Created"},
+        {202, "Accepted"},
+        {204, "No Content"},
+        {301, "Moved Permanently"},
+        {302, "Found"},
+        {304, "Not Modified"},
+        {307, "Temporary Redirect"},
+        {308, "Permanent Redirect"},
+        {400, "Bad Request"},
+        {401, "Unauthorized"},
+        {403, "Forbidden"},
+        {404, "Not Found"},
+        {405, "Method Not Allowed"},
+        {408, "Request Timeout"},
+        {409, "Conflict"},
+        {410, "Gone"},
+        {413, "Payload Too Large"},
+        {415, "Unsupported Media Type"},
+        {422, "Unprocessable Entity"},
+        {429, "Too Many Requests"},
+        {500, "Internal Server Error"},
+        {501, "Not Implemented"},
+        {502, "Bad Gateway"},
+        {503, "Service Unavailable"},
+        {504, "Gateway Timeout"},
+    };
+    for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++)
+        if (phrases[i].code == status)
+            return phrases[i].text;
+    return "";
+}

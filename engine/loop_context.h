@@ -1,0 +1,32 @@
+/*
+ * loop_context.h — what the engine keeps per libuv loop.
+ *
+ * Some state is shared by everything that runs on one loop rather than owned
+ * by one execution: the HTTP client (one curl multi handle, so every HTTP
+ * task on the loop shares its connection cache). It lives in a context
+ * object hung on loop->data, created on first use: the engine owns
+ * loop->data of the loops it runs on, and callers must leave it NULL.
+ *
+ * Whoever owns the loop calls sf_loop_context_close once nothing runs on it
+ * any more, then runs the loop once more (UV_RUN_DEFAULT) so the handles
+ * finish closing, and only then uv_loop_close.
+ */
+#ifndef SF_LOOP_CONTEXT_H
+#define SF_LOOP_CONTEXT_H
+
+#include <uv.h>
+#include "engine/invoke_http.h"
+
+typedef struct sf_loop_context {
+    uv_loop_t *loop;
+    sf_http_client *http; /* created on first use */
+} sf_loop_context;
+
+/* The loop's context, created on first use. */
+sf_loop_context *sf_loop_context_get(uv_loop_t *loop);
+/* The loop's HTTP client, created on first use. */
+sf_http_client *sf_loop_http_client(uv_loop_t *loop);
+/* Close and free the context (a no-op when there is none). */
+void sf_loop_context_close(uv_loop_t *loop);
+
+#endif

@@ -1,0 +1,309 @@
+/*
+ * resources.c — loading and checking the --resources map (see resources.h).
+ *
+ * The map is read once, before anything runs, and is immutable afterwards:
+ * every Task state of every execution borrows entries from it. A map with
+ * any structural problem is refused as a whole, with a message that names
+ * the file and the JSON Pointer of the first bad element, so a typo never
+ * turns into a task that silently runs the wrong thing. Relative exec paths
+ * are made absolute here, against the map's own folder, so a map means the
+ * same thing whatever the working directory of `stepfn` is.
+ */
+#include "engine/resources.h"
+#include "engine/diag.h"
+#include "engine/json_util.h"
+#include "engine/xalloc.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RESOURCE_TIMEOUT_MAX 99999999LL
+
+static bool fail(char **err, const char *origin, const char *pointer, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static bool fail(char **err, const char *origin, const char *pointer, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = sf_vasprintf(fmt, ap);
+    va_end(ap);
+    *err = sf_asprintf("%s: at %s: %s", origin, pointer[0] ? pointer : "/", msg);
+    free(msg);
+    return false;
+}
+
+static char *absolute_path(const char *base_dir, const char *path)
+{
+    if (path[0] == '/' || !base_dir)
+        return sf_strdup(path);
+    return sf_asprintf("%s/%s", base_dir, path);
+}
+
+static bool load_argv(sf_resource *res, json_t *v, const char *origin, const char *ptr,
+                      const char *base_dir, char **err)
+{
+    size_t n = json_is_array(v) ? json_array_size(v) : 1;
+    if (!(json_is_string(v) || (json_is_array(v) && n > 0)))
+        return fail(err, origin, ptr, "\"exec\" must be a non-empty array of strings (argv)");
+    res->argv = sf_calloc(n + 1, sizeof *res->argv);
+    for (size_t i = 0; i < n; i++) {
+        json_t *arg = json_is_array(v) ? json_array_get(v, i) : v;
+        if (!json_is_string(arg)) {
+            char *aptr = sf_pointer_join_index(ptr, i);
+            fail(err, origin, aptr, "argv entries must be strings, not %s",
+                 sf_json_type_name(arg));
+            free(aptr);
+            return false;
+        }
+        const char *s = json_string_value(arg);
+        if (i == 0 && s[0] == '\0')
+            return fail(err, origin, ptr, "the program (argv[0]) must not be empty");
+        /* argv[0] with a '/' is a path; a bare name is found in PATH. */
+        res->argv[i] = (i == 0 && strchr(s, '/')) ? absolute_path(base_dir, s) : sf_strdup(s);
+    }
+    return true;
+}
+
+static bool load_string_object(json_t **dst, json_t *v, const char *origin, const char *ptr,
+                               const char *field, char **err)
+{
+    if (!json_is_object(v))
+        return fail(err, origin, ptr, "\"%s\" must be an object of strings", field);
+    const char *key;
+    json_t *val;
+    json_object_foreach(v, key, val)
+    {
+        if (!json_is_string(val)) {
+            char *kptr = sf_pointer_join(ptr, key);
+            fail(err, origin, kptr, "\"%s\" values must be strings, not %s", field,
+                 sf_json_type_name(val));
+            free(kptr);
+            return false;
+        }
+    }
+    *dst = json_incref(v);
+    return true;
+}
+
+static bool load_env(sf_resource *res, json_t *v, const char *origin, const char *ptr,
+                     char **err)
+{
+    json_t *env = NULL;
+    if (!load_string_object(&env, v, origin, ptr, "env", err))
+        return false;
+    size_t i = 0;
+    const char *key;
+    json_t *val;
+    free(res->env);
+    res->env = sf_calloc(json_object_size(env) + 1, sizeof *res->env);
+    json_object_foreach(env, key, val)
+    {
+        if (key[0] == '\0' || strchr(key, '=')) {
+            json_decref(env);
+            return fail(err, origin, ptr, "environment variable name '%s' is not valid", key);
+        }
+        res->env[i++] = sf_asprintf("%s=%s", key, json_string_value(val));
+    }
+    json_decref(env);
+    return true;
+}
+
+static bool load_timeout(sf_resource *res, json_t *v, const char *origin, const char *ptr,
+                         char **err)
+{
+    long long n;
+    if (!sf_json_as_integer(v, &n) || n < 1 || n > RESOURCE_TIMEOUT_MAX)
+        return fail(err, origin, ptr, "\"timeout\" must be a whole number of seconds from 1 to %lld",
+                    RESOURCE_TIMEOUT_MAX);
+    res->timeout_seconds = (double)n;
+    return true;
+}
+
+static bool load_url(sf_resource *res, json_t *v, const char *origin, const char *ptr, char **err)
+{
+    const char *u = json_string_value(v);
+    if (!u || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0))
+        return fail(err, origin, ptr, "\"url\" must be an http:// or https:// URL");
+    res->url = sf_strdup(u);
+    return true;
+}
+
+static bool load_field(sf_resource *res, const char *key, json_t *v, const char *origin,
+                       const char *ptr, const char *base_dir, char **err)
+{
+    if (strcmp(key, "exec") == 0)
+        return load_argv(res, v, origin, ptr, base_dir, err);
+    if (strcmp(key, "url") == 0)
+        return load_url(res, v, origin, ptr, err);
+    if (strcmp(key, "env") == 0)
+        return load_env(res, v, origin, ptr, err);
+    if (strcmp(key, "headers") == 0)
+        return load_string_object(&res->headers, v, origin, ptr, "headers", err);
+    if (strcmp(key, "query") == 0)
+        return load_string_object(&res->query, v, origin, ptr, "query", err);
+    if (strcmp(key, "timeout") == 0)
+        return load_timeout(res, v, origin, ptr, err);
+    if (strcmp(key, "Comment") == 0 || strcmp(key, "comment") == 0)
+        return true;
+    return fail(err, origin, ptr,
+                "unknown field '%s'; an entry has \"exec\" or \"url\", and may have \"env\", "
+                "\"headers\", \"query\", \"timeout\"",
+                key);
+}
+
+static bool load_entry(sf_resource *res, const char *name, json_t *obj, const char *origin,
+                       const char *base_dir, char **err)
+{
+    char *ptr = sf_pointer_join("", name);
+    bool ok = true;
+    res->name = sf_strdup(name);
+    res->env = sf_calloc(1, sizeof *res->env);
+    if (!json_is_object(obj)) {
+        ok = fail(err, origin, ptr, "an entry must be an object such as {\"exec\": [\"path\"]}");
+    } else {
+        const char *key;
+        json_t *v;
+        json_object_foreach(obj, key, v)
+        {
+            char *fptr = sf_pointer_join(ptr, key);
+            ok = load_field(res, key, v, origin, fptr, base_dir, err);
+            free(fptr);
+            if (!ok)
+                break;
+        }
+    }
+    if (ok && res->argv && res->url)
+        ok = fail(err, origin, ptr, "an entry has \"exec\" or \"url\", not both");
+    if (ok && !res->argv && !res->url && !res->headers && !res->query)
+        ok = fail(err, origin, ptr,
+                  "an entry needs \"exec\" (a program) or \"url\" (an endpoint), or "
+                  "\"headers\"/\"query\" for a connection");
+    free(ptr);
+    return ok;
+}
+
+sf_resources *sf_resources_from_json(json_t *doc, const char *origin, const char *base_dir,
+                                     char **err)
+{
+    if (!json_is_object(doc)) {
+        fail(err, origin, "", "the resource map must be a JSON object, not %s",
+             sf_json_type_name(doc));
+        return NULL;
+    }
+    sf_resources *r = SF_NEW(sf_resources);
+    r->path = sf_strdup(origin);
+    r->base_dir = base_dir ? sf_strdup(base_dir) : NULL;
+    r->entries = sf_calloc(json_object_size(doc) + 1, sizeof *r->entries);
+    const char *name;
+    json_t *obj;
+    json_object_foreach(doc, name, obj)
+    {
+        if (!load_entry(&r->entries[r->count++], name, obj, origin, base_dir, err)) {
+            sf_resources_free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
+/* The absolute folder holding path (realpath of its dirname). */
+static char *folder_of(const char *path)
+{
+    char *copy = sf_strdup(path);
+    char resolved[PATH_MAX];
+    char *dir = realpath(dirname(copy), resolved) ? sf_strdup(resolved) : NULL;
+    free(copy);
+    return dir;
+}
+
+sf_resources *sf_resources_load(const char *path, char **err)
+{
+    size_t len;
+    char *text = sf_read_file(path, &len);
+    if (!text) {
+        *err = sf_asprintf("%s: cannot read the resource map: %s", path, strerror(errno));
+        return NULL;
+    }
+    char errbuf[256];
+    json_t *doc = sf_json_parse(text, len, errbuf, sizeof errbuf);
+    free(text);
+    if (!doc) {
+        *err = sf_asprintf("%s: the resource map is not valid JSON: %s", path, errbuf);
+        return NULL;
+    }
+    char *dir = folder_of(path);
+    sf_resources *r = sf_resources_from_json(doc, path, dir, err);
+    free(dir);
+    json_decref(doc);
+    return r;
+}
+
+static void free_strv(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+void sf_resources_free(sf_resources *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->count; i++) {
+        sf_resource *e = &r->entries[i];
+        free(e->name);
+        free_strv(e->argv);
+        free_strv(e->env);
+        free(e->url);
+        json_decref(e->headers);
+        json_decref(e->query);
+    }
+    free(r->entries);
+    free(r->path);
+    free(r->base_dir);
+    free(r);
+}
+
+const sf_resource *sf_resources_find(const sf_resources *r, const char *key)
+{
+    for (size_t i = 0; r && i < r->count; i++)
+        if (strcmp(r->entries[i].name, key) == 0)
+            return &r->entries[i];
+    return NULL;
+}
+
+char *sf_lambda_function_name(const char *s)
+{
+    /* arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER],
+     * ACCOUNT:function:NAME[:QUALIFIER], or NAME[:QUALIFIER]. */
+    const char *marker = strstr(s, ":function:");
+    const char *name = marker ? marker + strlen(":function:") : s;
+    const char *end = strchr(name, ':');
+    return end ? sf_strndup(name, (size_t)(end - name)) : sf_strdup(name);
+}
+
+const sf_resource *sf_resources_find_function(const sf_resources *r, const char *name)
+{
+    const sf_resource *exact = sf_resources_find(r, name);
+    if (exact || !r)
+        return exact;
+    char *wanted = sf_lambda_function_name(name);
+    const sf_resource *found = NULL;
+    for (size_t i = 0; i < r->count && !found; i++) {
+        const sf_resource *e = &r->entries[i];
+        if (!e->argv && !e->url)
+            continue; /* a connection, not a function */
+        char *have = sf_lambda_function_name(e->name);
+        if (strcmp(have, wanted) == 0)
+            found = e;
+        free(have);
+    }
+    free(wanted);
+    return found;
+}

@@ -1,0 +1,552 @@
+/*
+ * task.c — the Task state: runs a step program or calls an HTTP endpoint
+ * with the effective input, and hands the result to the engine's data flow
+ * (ResultSelector, ResultPath, OutputPath) or the error to Retry and Catch.
+ *
+ * Life of one attempt (a Retry runs the whole of it again):
+ *   TaskScheduled   the resource, its type, the parameters (the effective
+ *                   input), the timeouts in force
+ *   TaskStarted     the program is running / the request is on its way
+ *                   (TaskStartFailed instead when it could not start)
+ *   TaskSucceeded   the result, before ResultSelector
+ *   TaskFailed      error and cause (Lambda-style, States.TaskFailed,
+ *                   States.Http.StatusCode.NNN, ...)
+ *   TaskTimedOut    States.Timeout or States.HeartbeatTimeout, no cause, as
+ *                   AWS reports them
+ * Programs also leave the tail of their stderr in a "stderr" field of the
+ * TaskSucceeded / TaskFailed details (not an AWS field: the local log).
+ *
+ * Timeouts are libuv timers owned by the attempt. TimeoutSeconds (or
+ * TimeoutSecondsPath, or the resource map's "timeout") bounds the whole
+ * attempt; HeartbeatSeconds (or HeartbeatSecondsPath) bounds the gap
+ * between heartbeats of a program (see invoke_process.h for the channel);
+ * HTTP requests send no heartbeats, so only TimeoutSeconds applies to them,
+ * as AWS does not enforce heartbeats on synchronous calls. When a timer
+ * fires, the program's whole process group is killed (or the request
+ * cancelled) before the state fails, so nothing of the attempt outlives it.
+ * The same happens when the engine cancels the state (execution aborted or
+ * timed out, sibling branch failed).
+ *
+ * Credentials is accepted and ignored, with a warning: tasks run with
+ * stepfn's own permissions.
+ */
+#include "engine/cursor.h"
+#include "engine/json_util.h"
+#include "engine/loop_context.h"
+#include "engine/xalloc.h"
+#include "states/states.h"
+#include "states/task_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TASK_TIMEOUT_MAX 99999999LL
+#define TASK_STDERR_KEEP (64 * 1024)
+#define TASK_HISTORY_STDERR (8 * 1024)
+#define HTTP_CONNECT_TIMEOUT_MS 10000L
+#define HTTP_INVOKE_TIMEOUT_MS 60000L /* the AWS HTTP Task's own limit */
+
+typedef struct task_impl {
+    const char *resource; /* borrowed from the definition document */
+    task_kind kind;
+    long long timeout_seconds; /* 0: none */
+    sf_path *timeout_path;
+    long long heartbeat_seconds;
+    sf_path *heartbeat_path;
+} task_impl;
+
+static const char *const task_fields[] = {
+    "Resource",         "TimeoutSeconds",       "TimeoutSecondsPath", "HeartbeatSeconds",
+    "HeartbeatSecondsPath", "Credentials",      NULL,
+};
+
+/* ---- Compiling ---- */
+
+static void compile_seconds(sf_compile_ctx *cc, const char *field, const char *path_field,
+                            long long *seconds, sf_path **path)
+{
+    json_t *v = json_object_get(cc->state->json, field);
+    json_t *p = json_object_get(cc->state->json, path_field);
+    if (v && p) {
+        sf_diags_error(cc->diags, SF_DIAG_SCHEMA, cc->state->pointer,
+                       "State '%s' has both %s and %s; give at most one", cc->state->name,
+                       field, path_field);
+        return;
+    }
+    if (p)
+        *path = sf_compile_path(cc, p, path_field, SF_PATH_REFERENCE);
+    if (v && (!sf_json_as_integer(v, seconds) || *seconds < 1 || *seconds > TASK_TIMEOUT_MAX)) {
+        char *ptr = sf_compile_field_pointer(cc, field);
+        sf_diags_error(cc->diags, SF_DIAG_INVALID_VALUE, ptr,
+                       "State '%s': %s must be a whole number of seconds from 1 to %lld",
+                       cc->state->name, field, TASK_TIMEOUT_MAX);
+        free(ptr);
+        *seconds = 0;
+    }
+}
+
+static void check_lambda_parameters(sf_compile_ctx *cc)
+{
+    json_t *params = json_object_get(cc->state->json, "Parameters");
+    if (json_is_string(json_object_get(params, "FunctionName")) ||
+        json_object_get(params, "FunctionName.$"))
+        return;
+    char *ptr = sf_compile_field_pointer(cc, "Parameters");
+    sf_diags_error(cc->diags, SF_DIAG_SCHEMA, ptr,
+                   "State '%s': a lambda:invoke task needs Parameters.FunctionName (a string)",
+                   cc->state->name);
+    free(ptr);
+}
+
+static void compile_resource(sf_compile_ctx *cc, task_impl *t)
+{
+    json_t *r = json_object_get(cc->state->json, "Resource");
+    if (!json_is_string(r)) {
+        char *ptr = r ? sf_compile_field_pointer(cc, "Resource") : sf_strdup(cc->state->pointer);
+        sf_diags_error(cc->diags, r ? SF_DIAG_SCHEMA : SF_DIAG_MISSING_FIELD, ptr,
+                       "State '%s' (Task) needs a Resource string, such as \"exec:steps/hello\"",
+                       cc->state->name);
+        free(ptr);
+        t->resource = "";
+        t->kind = TASK_UNSUPPORTED;
+        return;
+    }
+    t->resource = json_string_value(r);
+    t->kind = task_kind_of(t->resource);
+    if (t->kind == TASK_HTTP_INVOKE)
+        task_check_http_parameters(cc);
+    else if (t->kind == TASK_LAMBDA_INVOKE)
+        check_lambda_parameters(cc);
+    else if (t->kind == TASK_UNSUPPORTED) {
+        char *ptr = sf_compile_field_pointer(cc, "Resource");
+        sf_diags_warn(cc->diags, SF_DIAG_UNSUPPORTED, ptr,
+                      "State '%s': stepfn cannot run the Resource '%s'; running it will fail",
+                      cc->state->name, t->resource);
+        free(ptr);
+    }
+}
+
+static void task_compile(sf_compile_ctx *cc)
+{
+    task_impl *t = SF_NEW(task_impl);
+    cc->state->impl = t;
+    compile_resource(cc, t);
+    compile_seconds(cc, "TimeoutSeconds", "TimeoutSecondsPath", &t->timeout_seconds,
+                    &t->timeout_path);
+    compile_seconds(cc, "HeartbeatSeconds", "HeartbeatSecondsPath", &t->heartbeat_seconds,
+                    &t->heartbeat_path);
+    if (t->timeout_seconds && t->heartbeat_seconds >= t->timeout_seconds) {
+        char *ptr = sf_compile_field_pointer(cc, "HeartbeatSeconds");
+        sf_diags_error(cc->diags, SF_DIAG_INVALID_VALUE, ptr,
+                       "State '%s': HeartbeatSeconds must be smaller than TimeoutSeconds",
+                       cc->state->name);
+        free(ptr);
+    }
+    if (json_object_get(cc->state->json, "Credentials")) {
+        char *ptr = sf_compile_field_pointer(cc, "Credentials");
+        sf_diags_warn(cc->diags, SF_DIAG_UNSUPPORTED, ptr,
+                      "State '%s': Credentials is ignored; tasks run with stepfn's own "
+                      "permissions",
+                      cc->state->name);
+        free(ptr);
+    }
+}
+
+/* Once the resource map and the definition's folder are known (run). */
+static void task_check_load(sf_compile_ctx *cc)
+{
+    const task_impl *t = cc->state->impl;
+    if (t && t->resource[0])
+        task_check_resource(cc, t->kind, t->resource);
+}
+
+static void task_free(void *p)
+{
+    task_impl *t = p;
+    sf_path_free(t->timeout_path);
+    sf_path_free(t->heartbeat_path);
+    free(t);
+}
+
+/* ---- One attempt ---- */
+
+typedef struct task_attempt {
+    sf_cursor *cursor;
+    const task_impl *impl;
+    const char *resource_type, *resource; /* for the events */
+    task_target target;
+    bool lambda_shape; /* lambda:invoke: wrap the payload in the Lambda result */
+    long long timeout_seconds, heartbeat_seconds;
+    sf_process *process;
+    sf_http_request *request;
+    uv_timer_t timeout_timer, heartbeat_timer;
+    int open_timers;
+} task_attempt;
+
+static json_t *event_details(const task_attempt *a)
+{
+    return json_pack("{s:s,s:s}", "resourceType", a->resource_type, "resource", a->resource);
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    task_attempt *a = h->data;
+    if (--a->open_timers == 0) {
+        task_target_clear(&a->target);
+        free(a);
+    }
+}
+
+/* Stop everything the attempt has in flight and let it free itself. */
+static void end_attempt(task_attempt *a)
+{
+    a->cursor->run_data = NULL;
+    sf_process_kill(a->process);
+    sf_http_request_cancel(a->request);
+    a->process = NULL;
+    a->request = NULL;
+    uv_close((uv_handle_t *)&a->timeout_timer, timer_closed);
+    uv_close((uv_handle_t *)&a->heartbeat_timer, timer_closed);
+}
+
+static void add_stderr(json_t *details, const char *err, size_t len)
+{
+    if (len == 0)
+        return;
+    size_t keep = len > TASK_HISTORY_STDERR ? TASK_HISTORY_STDERR : len;
+    json_object_set_new(details, "stderr", json_stringn(err + len - keep, keep));
+}
+
+static void succeed(task_attempt *a, json_t *result, const char *err, size_t err_len)
+{
+    sf_cursor *c = a->cursor;
+    if (a->lambda_shape)
+        result = task_lambda_invoke_result(result);
+    json_t *d = event_details(a);
+    char *text = sf_json_compact(result);
+    json_object_set_new(d, "output", json_string(text));
+    json_object_set_new(d, "outputDetails", json_pack("{s:b}", "truncated", 0));
+    free(text);
+    add_stderr(d, err, err_len);
+    sf_cursor_event(c, "TaskSucceeded", d);
+    end_attempt(a);
+    sf_cursor_state_done(c, result, NULL);
+}
+
+/* type: TaskFailed, TaskTimedOut or TaskStartFailed. Consumes err. */
+static void fail(task_attempt *a, const char *type, sf_error *err, const char *stderr_text,
+                 size_t stderr_len)
+{
+    sf_cursor *c = a->cursor;
+    json_t *d = event_details(a);
+    json_object_set_new(d, "error", json_string(err->name));
+    if (err->cause)
+        json_object_set_new(d, "cause", json_string(err->cause));
+    add_stderr(d, stderr_text, stderr_len);
+    sf_cursor_event(c, type, d);
+    end_attempt(a);
+    sf_cursor_state_error(c, err);
+}
+
+static void timed_out(task_attempt *a, const char *error)
+{
+    sf_error err = SF_ERROR_INIT;
+    sf_error_set_raw(&err, error, NULL); /* AWS gives no cause for either timeout */
+    fail(a, "TaskTimedOut", &err, NULL, 0);
+}
+
+static void timeout_fired(uv_timer_t *t)
+{
+    timed_out(t->data, SF_ERR_TIMEOUT);
+}
+
+static void heartbeat_missed(uv_timer_t *t)
+{
+    timed_out(t->data, SF_ERR_HEARTBEAT_TIMEOUT);
+}
+
+static void heartbeat_received(void *data)
+{
+    task_attempt *a = data;
+    if (a->heartbeat_seconds > 0)
+        uv_timer_start(&a->heartbeat_timer, heartbeat_missed,
+                       (uint64_t)a->heartbeat_seconds * 1000, 0);
+}
+
+static void start_timers(task_attempt *a, bool heartbeats)
+{
+    if (a->timeout_seconds > 0)
+        uv_timer_start(&a->timeout_timer, timeout_fired, (uint64_t)a->timeout_seconds * 1000, 0);
+    if (heartbeats)
+        heartbeat_received(a);
+}
+
+/* ---- Finishing an invocation ---- */
+
+static void program_done(void *data, const sf_process_result *r)
+{
+    task_attempt *a = data;
+    a->process = NULL; /* it frees itself after this callback */
+    sf_error err = SF_ERROR_INIT;
+    json_t *result = task_process_result(a->target.argv[0], r, &err);
+    if (result)
+        succeed(a, result, r->err, r->err_len);
+    else
+        fail(a, "TaskFailed", &err, r->err, r->err_len);
+}
+
+static void http_done(void *data, const sf_http_response *resp)
+{
+    task_attempt *a = data;
+    a->request = NULL;
+    sf_error err = SF_ERROR_INIT;
+    json_t *result = NULL;
+    if (resp->outcome != SF_HTTP_RESPONSE)
+        task_http_transport_error(resp, &err);
+    else if (a->impl->kind == TASK_HTTP_INVOKE)
+        result = task_http_invoke_result(resp, &err);
+    else
+        result = task_http_post_result(resp, a->target.url, &err);
+    if (result)
+        succeed(a, result, NULL, 0);
+    else
+        fail(a, "TaskFailed", &err, NULL, 0);
+}
+
+/* ---- Starting an invocation ---- */
+
+/* The step program's environment: the minimal one, what the context says
+ * about this attempt, then the resource map's additions. */
+static char **program_env(sf_cursor *c, const task_target *t)
+{
+    json_t *ctx = sf_cursor_context(c);
+    const char *exec_arn = json_string_value(json_object_get(json_object_get(ctx, "Execution"), "Id"));
+    size_t n = 0;
+    while (t->env_extra && t->env_extra[n])
+        n++;
+    char **extra = sf_calloc(n + 4, sizeof *extra);
+    extra[0] = sf_asprintf("STEPFN_STATE_NAME=%s", c->state->name);
+    extra[1] = sf_asprintf("STEPFN_EXECUTION_ARN=%s", exec_arn ? exec_arn : "");
+    extra[2] = sf_asprintf("STEPFN_RETRY_COUNT=%d", c->retry_count);
+    for (size_t i = 0; i < n; i++)
+        extra[3 + i] = t->env_extra[i];
+    char **env = sf_process_env_new((const char *const *)extra);
+    free(extra[0]);
+    free(extra[1]);
+    free(extra[2]);
+    free(extra);
+    return env;
+}
+
+static bool start_program(task_attempt *a, json_t *payload, char **why)
+{
+    sf_cursor *c = a->cursor;
+    char *input = sf_json_compact(payload);
+    char **env = program_env(c, &a->target);
+    sf_process_options o = {
+        .argv = (const char *const *)a->target.argv,
+        .env = (const char *const *)env,
+        .cwd = a->target.cwd,
+        .input = input,
+        .input_len = strlen(input),
+        .stdout_limit = SF_PAYLOAD_LIMIT_BYTES,
+        .stderr_keep = TASK_STDERR_KEEP,
+    };
+    a->process = sf_process_start(sf_cursor_loop(c), &o, program_done, heartbeat_received, a, why);
+    sf_process_env_free(env);
+    free(input);
+    return a->process != NULL;
+}
+
+static void start_request(task_attempt *a, const task_http_call *call)
+{
+    bool invoke = a->impl->kind == TASK_HTTP_INVOKE;
+    sf_http_options o = {
+        .method = call->method,
+        .url = call->url,
+        .headers = (const char *const *)call->headers,
+        .body = call->body,
+        .body_len = call->body_len,
+        .response_limit = TASK_HTTP_RESPONSE_LIMIT,
+        .connect_timeout_ms = HTTP_CONNECT_TIMEOUT_MS,
+        .total_timeout_ms = invoke ? HTTP_INVOKE_TIMEOUT_MS : 0,
+    };
+    sf_http_client *client = sf_loop_http_client(sf_cursor_loop(a->cursor));
+    a->request = sf_http_request_start(client, &o, http_done, a);
+}
+
+static void record_scheduled(task_attempt *a, json_t *params)
+{
+    json_t *d = event_details(a);
+    char *text = sf_json_compact(params);
+    json_object_set_new(d, "region", json_string("us-east-1"));
+    json_object_set_new(d, "parameters", json_string(text));
+    free(text);
+    if (a->timeout_seconds > 0)
+        json_object_set_new(d, "timeoutInSeconds", json_integer(a->timeout_seconds));
+    if (a->heartbeat_seconds > 0)
+        json_object_set_new(d, "heartbeatInSeconds", json_integer(a->heartbeat_seconds));
+    sf_cursor_event(a->cursor, "TaskScheduled", d);
+}
+
+static void start_failed(task_attempt *a, char *why)
+{
+    sf_error err = SF_ERROR_INIT;
+    sf_error_set_raw(&err, SF_ERR_TASK_FAILED, why);
+    free(why);
+    fail(a, "TaskStartFailed", &err, NULL, 0);
+}
+
+/* ---- Running the state ---- */
+
+/* TimeoutSecondsPath / HeartbeatSecondsPath, read from the state's input.
+ * False when the value is not a positive integer (the state has failed). */
+static bool seconds_from(sf_cursor *c, const char *field, long long fixed, const sf_path *path,
+                         long long *out)
+{
+    *out = fixed;
+    if (!path)
+        return true;
+    sf_eval_env env;
+    sf_cursor_env(c, c->input, sf_path_is_context(path), &env);
+    json_t *v = sf_path_eval(path, &env);
+    long long n = 0;
+    bool ok = v && sf_json_as_integer(v, &n) && n >= 1 && n <= TASK_TIMEOUT_MAX;
+    if (ok) {
+        *out = n;
+    } else {
+        char *shown = v ? sf_json_compact(v) : sf_strdup("null");
+        sf_cursor_state_runtime_error(c, SF_ERR_RUNTIME,
+                                      "The %s parameter does not reference a valid positive "
+                                      "integer value: %s == %s",
+                                      field, sf_path_text(path), shown);
+        free(shown);
+    }
+    json_decref(v);
+    return ok;
+}
+
+static bool resolve_lambda_invoke(task_attempt *a, json_t *input, json_t **payload, char **why)
+{
+    const sf_definition *def = a->cursor->machine->definition;
+    const char *fn = json_string_value(json_object_get(input, "FunctionName"));
+    if (!fn) {
+        *why = sf_strdup("Parameters.FunctionName must be a string naming the function");
+        return false;
+    }
+    json_t *p = json_object_get(input, "Payload");
+    *payload = p ? json_incref(p) : json_object();
+    a->lambda_shape = true;
+    return task_target_for_function(def, fn, &a->target, why);
+}
+
+/* Where the attempt goes and what it sends; false with *why when the
+ * target cannot be resolved. */
+static bool resolve_target(task_attempt *a, json_t *input, json_t **payload, char **why)
+{
+    const sf_definition *def = a->cursor->machine->definition;
+    const char *resource = a->impl->resource;
+    *payload = NULL;
+    switch (a->impl->kind) {
+    case TASK_EXEC:
+        *payload = json_incref(input);
+        return task_target_for_exec(def, resource + 5, &a->target, why);
+    case TASK_FUNCTION:
+        *payload = json_incref(input);
+        return task_target_for_function(def, resource, &a->target, why);
+    case TASK_LAMBDA_INVOKE:
+        return resolve_lambda_invoke(a, input, payload, why);
+    case TASK_URL:
+        *payload = json_incref(input);
+        task_target_for_url(resource, &a->target);
+        return true;
+    case TASK_HTTP_INVOKE:
+        return true;
+    default:
+        *why = sf_asprintf("the Resource '%s' is not supported by stepfn", resource);
+        return false;
+    }
+}
+
+static task_attempt *attempt_new(sf_cursor *c, const task_impl *t, long long timeout,
+                                 long long heartbeat)
+{
+    task_attempt *a = SF_NEW(task_attempt);
+    a->cursor = c;
+    a->impl = t;
+    a->resource_type = task_resource_type(t->kind);
+    a->resource = task_event_resource(t->kind, t->resource);
+    a->timeout_seconds = timeout;
+    a->heartbeat_seconds = heartbeat;
+    uv_timer_init(sf_cursor_loop(c), &a->timeout_timer);
+    uv_timer_init(sf_cursor_loop(c), &a->heartbeat_timer);
+    a->timeout_timer.data = a->heartbeat_timer.data = a;
+    a->open_timers = 2;
+    c->run_data = a;
+    return a;
+}
+
+/* Start the program or the request; false with *why. */
+static bool invoke(task_attempt *a, json_t *payload, task_http_call *call, char **why)
+{
+    if (a->target.argv)
+        return start_program(a, payload, why);
+    if (a->target.url)
+        task_http_post_call(a->target.url, a->target.headers, payload, call);
+    start_request(a, call);
+    return true;
+}
+
+static void task_run(sf_cursor *c, json_t *input)
+{
+    const task_impl *t = c->state->impl;
+    long long timeout, heartbeat;
+    if (!seconds_from(c, "TimeoutSecondsPath", t->timeout_seconds, t->timeout_path, &timeout) ||
+        !seconds_from(c, "HeartbeatSecondsPath", t->heartbeat_seconds, t->heartbeat_path,
+                      &heartbeat))
+        return;
+    task_http_call call = {0};
+    sf_error err = SF_ERROR_INIT;
+    if (t->kind == TASK_HTTP_INVOKE &&
+        !task_http_invoke_call(input, c->machine->definition->resources, &call, &err)) {
+        sf_cursor_state_runtime_error(c, err.name, "%s", err.cause);
+        sf_error_clear(&err);
+        return;
+    }
+    task_attempt *a = attempt_new(c, t, timeout, heartbeat);
+    char *why = NULL;
+    json_t *payload = NULL;
+    bool ok = resolve_target(a, input, &payload, &why);
+    if (a->timeout_seconds == 0)
+        a->timeout_seconds = (long long)a->target.timeout_seconds;
+    record_scheduled(a, input);
+    ok = ok && invoke(a, payload, &call, &why);
+    json_decref(payload);
+    task_http_call_clear(&call);
+    if (!ok) {
+        start_failed(a, why);
+        return;
+    }
+    sf_cursor_event(c, "TaskStarted", event_details(a));
+    start_timers(a, a->target.argv != NULL);
+}
+
+static void task_cancel(sf_cursor *c)
+{
+    task_attempt *a = c->run_data;
+    if (a)
+        end_attempt(a);
+}
+
+const sf_state_type sf_state_task = {
+    .name = "Task",
+    .common_fields = SF_COMMON_NEXT_END | SF_COMMON_INPUT_PATH | SF_COMMON_OUTPUT_PATH |
+                     SF_COMMON_PARAMETERS | SF_COMMON_RESULT_SELECTOR | SF_COMMON_RESULT_PATH |
+                     SF_COMMON_RETRY_CATCH | SF_COMMON_ASSIGN,
+    .own_fields = task_fields,
+    .compile = task_compile,
+    .free_impl = task_free,
+    .run = task_run,
+    .cancel = task_cancel,
+    .check_load = task_check_load,
+};

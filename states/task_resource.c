@@ -1,0 +1,245 @@
+/*
+ * task_resource.c — what a Task's Resource names and where it runs.
+ *
+ *   exec:PATH                          a program; PATH relative to the
+ *                                      definition's folder, which is also its
+ *                                      working directory
+ *   http://… / https://…               POST the input, the JSON body is the result
+ *   arn:aws:states:::http:invoke       the AWS HTTP Task (task_http.c)
+ *   arn:aws:states:::lambda:invoke     Parameters.FunctionName through the map
+ *   arn:aws:lambda:…:function:NAME     through the map (the payload is the result)
+ *   any other name                     through the map, as a function name
+ *
+ * Anything else under arn:aws:states::: (sqs, dynamodb, .sync and
+ * .waitForTaskToken patterns, …) is not supported.
+ *
+ * Failure cases. What can be known before the run is reported then, as a
+ * diagnostic on the Resource or the Parameters field: a missing or
+ * non-executable program, a function missing from the map (or no map at
+ * all), an unsupported resource, a static FunctionName or ApiEndpoint that
+ * cannot work. What depends on the input (FunctionName.$) is resolved when
+ * the task runs, and a failure there fails the task with a cause that names
+ * the function and the map.
+ */
+#include "engine/xalloc.h"
+#include "states/task_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LAMBDA_ARN_PREFIX "arn:aws:lambda:"
+#define STATES_ARN_PREFIX "arn:aws:states:::"
+
+task_kind task_kind_of(const char *r)
+{
+    if (strncmp(r, "exec:", 5) == 0)
+        return TASK_EXEC;
+    if (strncmp(r, "http://", 7) == 0 || strncmp(r, "https://", 8) == 0)
+        return TASK_URL;
+    if (strcmp(r, STATES_ARN_PREFIX "http:invoke") == 0)
+        return TASK_HTTP_INVOKE;
+    if (strcmp(r, STATES_ARN_PREFIX "lambda:invoke") == 0)
+        return TASK_LAMBDA_INVOKE;
+    if (strncmp(r, "arn:", 4) == 0 && strncmp(r, LAMBDA_ARN_PREFIX, strlen(LAMBDA_ARN_PREFIX)))
+        return TASK_UNSUPPORTED; /* an ARN, but not a Lambda function's */
+    return TASK_FUNCTION;
+}
+
+const char *task_resource_type(task_kind kind)
+{
+    switch (kind) {
+    case TASK_EXEC:
+        return "exec";
+    case TASK_URL:
+    case TASK_HTTP_INVOKE:
+        return "http";
+    case TASK_LAMBDA_INVOKE:
+    case TASK_FUNCTION:
+        return "lambda";
+    default:
+        return "unsupported";
+    }
+}
+
+const char *task_event_resource(task_kind kind, const char *resource)
+{
+    switch (kind) {
+    case TASK_EXEC:
+        return resource + 5; /* after "exec:" */
+    case TASK_HTTP_INVOKE:
+    case TASK_LAMBDA_INVOKE:
+        return "invoke"; /* AWS: resourceType "http"/"lambda", resource "invoke" */
+    default:
+        return resource;
+    }
+}
+
+/* ---- Targets ---- */
+
+static char **strv_copy(char *const *v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    char **copy = sf_calloc(n + 1, sizeof *copy);
+    for (size_t i = 0; i < n; i++)
+        copy[i] = sf_strdup(v[i]);
+    return copy;
+}
+
+static void strv_free(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+void task_target_clear(task_target *t)
+{
+    strv_free(t->argv);
+    strv_free(t->env_extra);
+    free(t->cwd);
+    free(t->url);
+    json_decref(t->headers);
+    memset(t, 0, sizeof *t);
+}
+
+bool task_target_for_exec(const sf_definition *def, const char *path, task_target *t,
+                          char **why)
+{
+    memset(t, 0, sizeof *t);
+    if (path[0] == '\0') {
+        *why = sf_strdup("exec: needs a program path, as in \"exec:steps/hello\"");
+        return false;
+    }
+    char *program = sf_process_find_program(path, def->base_dir, false, why);
+    if (!program)
+        return false;
+    t->argv = sf_calloc(2, sizeof *t->argv);
+    t->argv[0] = program;
+    t->env_extra = sf_calloc(1, sizeof *t->env_extra);
+    t->cwd = def->base_dir ? sf_strdup(def->base_dir) : NULL;
+    return true;
+}
+
+static char *no_entry_reason(const sf_definition *def, const char *name)
+{
+    if (!def->resources)
+        return sf_asprintf("the Lambda function '%s' needs a resource map entry, and no "
+                           "--resources map was given",
+                           name);
+    return sf_asprintf("the Lambda function '%s' is not in the resource map %s; add an entry "
+                       "with \"exec\" or \"url\"",
+                       name, def->resources->path);
+}
+
+static bool program_from_entry(const sf_resources *map, const sf_resource *e, task_target *t,
+                               char **why)
+{
+    char *program = sf_process_find_program(e->argv[0], map->base_dir, true, why);
+    if (!program) {
+        char *inner = *why;
+        *why = sf_asprintf("resource map %s, entry '%s': %s", map->path, e->name, inner);
+        free(inner);
+        return false;
+    }
+    t->argv = strv_copy(e->argv);
+    free(t->argv[0]);
+    t->argv[0] = program;
+    t->cwd = map->base_dir ? sf_strdup(map->base_dir) : NULL;
+    return true;
+}
+
+bool task_target_for_function(const sf_definition *def, const char *name, task_target *t,
+                              char **why)
+{
+    memset(t, 0, sizeof *t);
+    const sf_resource *e = sf_resources_find_function(def->resources, name);
+    if (!e || (!e->argv && !e->url)) {
+        *why = no_entry_reason(def, name);
+        return false;
+    }
+    if (e->url) {
+        t->url = sf_strdup(e->url);
+        t->headers = e->headers ? json_incref(e->headers) : NULL;
+    } else if (!program_from_entry(def->resources, e, t, why)) {
+        return false;
+    }
+    size_t n = 0;
+    while (e->env[n])
+        n++;
+    t->env_extra = sf_calloc(n + 2, sizeof *t->env_extra);
+    char *fn = sf_lambda_function_name(name);
+    t->env_extra[0] = sf_asprintf("AWS_LAMBDA_FUNCTION_NAME=%s", fn);
+    free(fn);
+    for (size_t i = 0; i < n; i++)
+        t->env_extra[i + 1] = sf_strdup(e->env[i]);
+    t->timeout_seconds = e->timeout_seconds;
+    return true;
+}
+
+void task_target_for_url(const char *url, task_target *t)
+{
+    memset(t, 0, sizeof *t);
+    t->url = sf_strdup(url);
+}
+
+/* ---- Checks before the run ---- */
+
+static void report(sf_compile_ctx *cc, const char *field, const char *code, const char *why)
+{
+    char *ptr = sf_compile_field_pointer(cc, field);
+    sf_diags_error(cc->diags, code, ptr, "State '%s': %s", cc->state->name, why);
+    free(ptr);
+}
+
+static void check_target(sf_compile_ctx *cc, const char *field, bool ok, char *why)
+{
+    if (!ok)
+        report(cc, field, SF_DIAG_INVALID_VALUE, why ? why : "the resource cannot be used");
+    free(why);
+}
+
+static void check_static_function(sf_compile_ctx *cc)
+{
+    json_t *params = json_object_get(cc->state->json, "Parameters");
+    const char *fn = json_string_value(json_object_get(params, "FunctionName"));
+    if (!fn)
+        return; /* FunctionName.$: known only at run time */
+    task_target t;
+    char *why = NULL;
+    bool ok = task_target_for_function(cc->definition, fn, &t, &why);
+    task_target_clear(&t);
+    check_target(cc, "Parameters", ok, why);
+}
+
+void task_check_resource(sf_compile_ctx *cc, task_kind kind, const char *resource)
+{
+    task_target t;
+    char *why = NULL;
+    switch (kind) {
+    case TASK_EXEC:
+        check_target(cc, "Resource", task_target_for_exec(cc->definition, resource + 5, &t, &why),
+                     why);
+        break;
+    case TASK_FUNCTION:
+        check_target(cc, "Resource",
+                     task_target_for_function(cc->definition, resource, &t, &why), why);
+        break;
+    case TASK_LAMBDA_INVOKE:
+        check_static_function(cc);
+        return;
+    case TASK_UNSUPPORTED:
+        why = sf_asprintf("the Resource '%s' is not supported by stepfn: use exec:PATH, an "
+                          "http(s) URL, arn:aws:states:::http:invoke, "
+                          "arn:aws:states:::lambda:invoke or a Lambda function in the "
+                          "resource map",
+                          resource);
+        report(cc, "Resource", SF_DIAG_UNSUPPORTED, why);
+        free(why);
+        return;
+    default:
+        return;
+    }
+    task_target_clear(&t);
+}
