@@ -122,6 +122,24 @@ class CliTest(unittest.TestCase):
         events = json.loads(self.stepfn("history", "ab").stdout)["events"]
         self.assertEqual(events[-1]["type"], "ExecutionAborted")
 
+    def test_output_over_256_kib_fails_with_data_limit_exceeded(self):
+        d = self.write("big.json", {"StartAt": "Double", "States": {"Double": {
+            "Type": "Pass", "Parameters": {"a.$": "$.blob", "b.$": "$.blob"}, "End": True}}})
+        blob = "x" * (150 * 1024)  # fits the input limit; twice of it does not fit the output
+        p = self.stepfn("run", d, "--format", "json", "--input-file", "-", stdin=json.dumps({"blob": blob}))
+        self.assertEqual(p.returncode, 1, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertEqual(out["status"], "FAILED")
+        self.assertEqual(out["error"], "States.DataLimitExceeded")
+        self.assertIn("'Double'", out["cause"])
+
+    def test_input_over_256_kib_is_refused(self):
+        d = self.write("m.json", PASS_DEF)
+        p = self.stepfn("run", d, "--input-file", "-", stdin=json.dumps({"blob": "x" * (257 * 1024)}))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("256 KiB", p.stderr)
+        self.assertEqual(self.executions(), [])
+
     # ---- bad input: clear message, exit status, nothing written ----
 
     def test_invalid_input_json_is_usage_error_and_writes_nothing(self):
