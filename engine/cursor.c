@@ -50,7 +50,7 @@ static void run_current_state(sf_cursor *c);
 
 int64_t sf_cursor_event(sf_cursor *c, const char *type, json_t *details)
 {
-    int64_t id = sf_exec_record(c->exec, c->last_event_id, type, details);
+    int64_t id = sf_exec_record(c->exec, c->last_event_id, type, details, c->scope);
     c->last_event_id = id;
     return id;
 }
@@ -646,6 +646,9 @@ sf_cursor *sf_cursor_spawn(sf_cursor *parent, sf_machine *m, json_t *input, size
     c->index = index;
     c->last_event_id = parent->last_event_id;
     c->variables = json_incref(parent->variables); /* read-only until it assigns */
+    c->scope = parent->scope ? json_copy(parent->scope) : json_array();
+    json_array_append_new(c->scope, json_string(parent->state->name));
+    json_array_append_new(c->scope, json_integer((json_int_t)index));
     sf_cursor_begin(c, json_incref(input));
     return c;
 }
@@ -682,6 +685,7 @@ void sf_cursor_free(sf_cursor *c)
     json_decref(c->pending_input);
     json_decref(c->map_item_value);
     json_decref(c->variables);
+    json_decref(c->scope);
     sf_error_clear(&c->pending_error);
     free(c->retry_attempts);
     free(c);

@@ -46,6 +46,13 @@ struct sf_cursor {
     int retry_count;       /* $$.State.RetryCount */
     uv_timer_t *retry_timer;
 
+    /* Where this cursor runs, for readers of the history (replay, graphs):
+     * NULL at the top level, else the parent's scope followed by the
+     * owning state's name and the branch or iteration index, e.g.
+     * ["Fan out", 1, "Each file", 7]. Recorded as "scope" on every event
+     * this cursor writes. Shared, never modified once made. */
+    json_t *scope;
+
     /* Workflow variables in scope: an object shared with the parent scope
      * until this cursor assigns (copy on write), or NULL when none. */
     json_t *variables;

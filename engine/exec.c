@@ -67,7 +67,8 @@ static void flush_history(uv_prepare_t *p)
     }
 }
 
-int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t *details)
+int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
+                       json_t *scope)
 {
     if (e->over || !e->history) {
         json_decref(details);
@@ -75,6 +76,8 @@ int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t
     }
     int64_t id = e->next_event_id++;
     json_t *ev = sf_history_event_new(id, previous_id, sf_now_ms(), type, details);
+    if (scope)
+        json_object_set(ev, "scope", scope);
     sf_history_append(e->history, ev);
     sf_summary_apply(&e->summary, ev);
     json_decref(ev);
@@ -185,7 +188,7 @@ static void end_execution(sf_exec *e, const char *type, json_t *details)
         return;
     }
     if (type)
-        sf_exec_record(e, e->root ? e->root->last_event_id : 0, type, details);
+        sf_exec_record(e, e->root ? e->root->last_event_id : 0, type, details, NULL);
     else
         json_decref(details);
     e->over = true;
@@ -272,7 +275,8 @@ static void start_now(uv_timer_t *t)
 {
     sf_exec *e = t->data;
     e->root = sf_cursor_new_root(e, e->def->top, root_done);
-    e->root->last_event_id = e->next_event_id - 1; /* follows ExecutionStarted */
+    /* AWS records the first state's previousEventId as 0, not as the id of
+     * ExecutionStarted; so does the root cursor (last_event_id stays 0). */
     json_t *input = e->input;
     e->input = NULL;
     sf_cursor_begin(e->root, input);
@@ -323,7 +327,7 @@ sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
     json_object_set_new(d, "executionArn", json_string(exec_arn));
     json_object_set_new(d, "stateMachineArn", json_string(sm_arn));
     free(text);
-    sf_exec_record(e, 0, "ExecutionStarted", d);
+    sf_exec_record(e, 0, "ExecutionStarted", d, NULL);
     e->context_base = make_context_base(e, cfg, input, exec_arn, sm_arn);
     free(sm_arn);
     free(exec_arn);

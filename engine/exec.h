@@ -50,7 +50,10 @@ void sf_exec_free(sf_exec *e);
 
 /* ---- For cursors (cursor.c) ---- */
 
-int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t *details);
+/* Record an event; details is stolen, scope borrowed (NULL at the top level:
+ * see sf_cursor.scope). */
+int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
+                       json_t *scope);
 uv_loop_t *sf_exec_loop(sf_exec *e);
 json_t *sf_exec_context_base(sf_exec *e); /* borrowed: Execution and StateMachine parts */
 void sf_exec_queue(sf_exec *e, sf_cursor *c);

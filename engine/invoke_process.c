@@ -27,13 +27,20 @@
  *     ignored (SIGPIPE is ignored process-wide the first time a program is
  *     started; libuv restores default signal handling in the child).
  *
- * Every file descriptor libuv opens is close-on-exec, so a step program
- * inherits exactly fds 0-3.
+ * Descriptors: a step program inherits exactly fds 0-3. libuv opens its own
+ * close-on-exec, but not everything in the process does (libcurl's multi
+ * handle has a wake-up socketpair without it; stepfn's parent may have left
+ * descriptors open), so before each spawn every descriptor from 3 up is
+ * marked close-on-exec. libuv cannot run code in the child between fork and
+ * exec, so this is done in the parent; a descriptor opened by another
+ * thread in that instant could still slip through.
  */
 #include "engine/invoke_process.h"
 #include "engine/xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,8 +263,27 @@ static void close_all(sf_process *p)
     close_handle(p, (uv_handle_t *)&p->child);
 }
 
+/* Mark every descriptor from 3 up close-on-exec (see the top comment). */
+static void close_on_exec_from_3(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return;
+    struct dirent *ent;
+    while ((ent = readdir(d))) {
+        int fd = atoi(ent->d_name);
+        if (fd < 3 || fd == dirfd(d))
+            continue;
+        int flags = fcntl(fd, F_GETFD);
+        if (flags >= 0 && !(flags & FD_CLOEXEC))
+            fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+    closedir(d);
+}
+
 static int spawn(uv_loop_t *loop, sf_process *p, const sf_process_options *o)
 {
+    close_on_exec_from_3();
     uv_stdio_container_t stdio[PIPE_COUNT];
     for (int i = 0; i < PIPE_COUNT; i++) {
         /* The flags are from the child's point of view. */

@@ -247,11 +247,11 @@ static size_t put_utf8(char *out, unsigned cp)
 static bool read_unicode_escape(parser *ps, char *out, size_t *len)
 {
     size_t at = ps->pos - 2;
-    unsigned cp;
+    unsigned cp = 0;
     if (!read_hex4(ps, &cp))
         return false;
     if (cp >= 0xD800 && cp <= 0xDBFF) {
-        unsigned low;
+        unsigned low = 0;
         if (peek(ps) != '\\' || peek_at(ps, 1) != 'u')
             return fail_at(ps, at, "unpaired surrogate in '\\u' escape");
         ps->pos += 2;

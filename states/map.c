@@ -109,7 +109,7 @@ static json_t *iteration_details(const sf_cursor *c, size_t index)
 /* An event that follows `previous` without moving the Map's chain. */
 static void side_event(sf_cursor *c, int64_t previous, const char *type, json_t *details)
 {
-    sf_exec_record(c->exec, previous, type, details);
+    sf_exec_record(c->exec, previous, type, details, c->scope);
 }
 
 /* ---- The run's life ---- */

@@ -123,7 +123,7 @@ static void succeed(parallel_run *r)
     r->outputs = NULL;
     free_run(r);
     c->run_data = NULL;
-    sf_exec_record(c->exec, c->last_event_id, "ParallelStateSucceeded", NULL);
+    sf_exec_record(c->exec, c->last_event_id, "ParallelStateSucceeded", NULL, c->scope);
     sf_cursor_state_done(c, outputs, NULL);
 }
 

@@ -245,7 +245,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual([e["type"] for e in events],
                          ["ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"])
         self.assertEqual([e["id"] for e in events], [1, 2, 3, 4])
-        self.assertEqual([e["previousEventId"] for e in events], [0, 1, 2, 3])
+        self.assertEqual([e["previousEventId"] for e in events], [0, 0, 2, 3])  # as AWS records it
         self.assertEqual(events[1]["stateEnteredEventDetails"]["name"], "A")
         self.assertEqual(json.loads(events[2]["stateExitedEventDetails"]["output"]), {"ok": True})
 
