@@ -60,6 +60,29 @@ static char *type_event_name(const sf_state *st, const char *suffix)
     return sf_asprintf("%s%s", st->type->name, suffix);
 }
 
+/* A *StateExited event, with the state the cursor moves to next. */
+static void record_exit(sf_cursor *c, json_t *details, const sf_state *next)
+{
+    char *type = type_event_name(c->state, "StateExited");
+    c->last_event_id = sf_exec_record_ex(c->exec, c->last_event_id, type, details, c->scope,
+                                         next ? next->name : NULL);
+    free(type);
+}
+
+json_t *sf_cursor_recorded(sf_cursor *c, const char *const *types)
+{
+    sf_replay *r = sf_exec_replay(c->exec);
+    return r ? sf_replay_peek(r, c->scope, types) : NULL;
+}
+
+/* Timestamp (ms) of a recorded event. */
+static int64_t recorded_ms(const json_t *ev)
+{
+    int64_t ns;
+    const char *ts = json_string_value(json_object_get(ev, "timestamp"));
+    return ts && sf_timestamp_parse(ts, &ns) ? ns / 1000000 : sf_now_ms();
+}
+
 static json_t *io_details(const char *name, const char *io_key, const char *text)
 {
     char details_key[32];
@@ -143,15 +166,18 @@ static bool is_terminal_error(const char *name)
     return strcmp(name, SF_ERR_RUNTIME) == 0 || strcmp(name, SF_ERR_DATA_LIMIT_EXCEEDED) == 0;
 }
 
-/* ErrorEquals matching: the exact name, States.ALL for anything, and
- * States.TaskFailed for any error but States.Timeout (AWS's wildcard rule). */
+/* ErrorEquals matching: the exact name; States.ALL for anything;
+ * States.TaskFailed for any error but States.Timeout (the specification's
+ * wildcard rule); and States.Timeout also for States.HeartbeatTimeout, which
+ * AWS reported as States.Timeout before it had a name of its own. */
 static bool error_matches(char **names, size_t count, const char *error)
 {
     for (size_t i = 0; i < count; i++) {
         if (strcmp(names[i], error) == 0 || strcmp(names[i], SF_ERR_ALL) == 0)
             return true;
-        if (strcmp(names[i], SF_ERR_TASK_FAILED) == 0 && strcmp(error, SF_ERR_TIMEOUT) != 0 &&
-            strncmp(error, "States.", 7) != 0)
+        if (strcmp(names[i], SF_ERR_TASK_FAILED) == 0 && strcmp(error, SF_ERR_TIMEOUT) != 0)
+            return true;
+        if (strcmp(names[i], SF_ERR_TIMEOUT) == 0 && strcmp(error, SF_ERR_HEARTBEAT_TIMEOUT) == 0)
             return true;
     }
     return false;
@@ -190,6 +216,11 @@ static bool try_retry(sf_cursor *c, const char *error)
         if (c->retry_attempts[i] >= r->max_attempts)
             return false; /* the first matching rule decides, even when spent */
         double delay = retry_delay_seconds(r, c->retry_attempts[i]);
+        json_t *recorded_failure = sf_exec_last_match(c->exec);
+        if (recorded_failure) /* resuming: part of the back-off already passed */
+            delay -= (double)(sf_now_ms() - recorded_ms(recorded_failure)) / 1000.0;
+        if (delay < 0)
+            delay = 0;
         c->retry_attempts[i]++;
         c->retry_count++;
         if (!c->retry_timer) {
@@ -243,11 +274,9 @@ static bool try_catch(sf_cursor *c, sf_error *err)
             return false;
         }
         char *text = sf_json_compact(output);
-        char *type = type_event_name(st, "StateExited");
         json_t *details = io_details(st->name, "output", text);
         add_assigned_details(details, assigned);
-        sf_cursor_event(c, type, details);
-        free(type);
+        record_exit(c, details, k->next);
         free(text);
         apply_assign(c, assigned);
         json_decref(assigned);
@@ -457,15 +486,13 @@ void sf_cursor_state_done_assign(sf_cursor *c, json_t *result, sf_state *next,
     }
     /* Fail and Succeed are terminal; Succeed records an exit, Fail never
      * gets here. */
-    char *type = type_event_name(st, "StateExited");
+    sf_state *to = next ? next : st->next;
     json_t *details = io_details(st->name, "output", text);
     add_assigned_details(details, assigned);
-    sf_cursor_event(c, type, details);
-    free(type);
+    record_exit(c, details, to);
     free(text);
     apply_assign(c, assigned);
     json_decref(assigned);
-    sf_state *to = next ? next : st->next;
     if (to) {
         c->pending_state = to;
         c->pending_input = output;
@@ -516,12 +543,64 @@ static void run_current_state(sf_cursor *c)
     st->type->run(c, effective);
 }
 
+/* Apply the assignedVariables recorded on an exit event. */
+static void apply_recorded_assign(sf_cursor *c, const json_t *exited)
+{
+    json_t *details = json_object_get(exited, "stateExitedEventDetails");
+    json_t *vars = json_object_get(details, "assignedVariables");
+    if (!json_is_object(vars))
+        return;
+    json_t *assigned = json_object();
+    const char *key;
+    json_t *text;
+    json_object_foreach(vars, key, text)
+    {
+        json_t *v = json_string_value(text)
+                        ? json_loads(json_string_value(text), JSON_DECODE_ANY, NULL)
+                        : NULL;
+        json_object_set_new(assigned, key, v ? v : json_null());
+    }
+    apply_assign(c, assigned);
+    json_decref(assigned);
+}
+
+/* Replaying: the state ran to completion before; take its recorded output
+ * and next state instead of running it again. */
+static void skip_recorded_state(sf_cursor *c, sf_state *st, json_t *input, json_t *entered,
+                                json_t *exited)
+{
+    c->state = st;
+    c->input = input;
+    c->entered_event_id = json_integer_value(json_object_get(entered, "id"));
+    c->last_event_id = json_integer_value(json_object_get(exited, "id"));
+    const char *text =
+        json_string_value(json_object_get(json_object_get(exited, "stateExitedEventDetails"),
+                                          "output"));
+    json_t *output = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+    apply_recorded_assign(c, exited);
+    const char *next = json_string_value(json_object_get(exited, "next"));
+    sf_state *to = next ? sf_machine_find_state(c->machine, next) : NULL;
+    if (to) {
+        c->pending_state = to;
+        c->pending_input = output ? output : json_null();
+    } else {
+        c->pending_end = SF_CURSOR_END_SUCCEEDED;
+        c->pending_input = output ? output : json_null();
+    }
+}
+
 static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
 {
     drop_context(c);
     json_decref(c->input);
     json_decref(c->effective_input);
     c->effective_input = NULL;
+    sf_replay *replay = sf_exec_replay(c->exec);
+    json_t *entered, *exited;
+    if (replay && sf_replay_completed_state(replay, c->scope, st->name, &entered, &exited)) {
+        skip_recorded_state(c, st, input, entered, exited);
+        return;
+    }
     c->state = st;
     c->input = input;
     c->entered_ms = sf_now_ms();
@@ -531,6 +610,8 @@ static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
     char *text = sf_json_compact(input);
     char *type = type_event_name(st, "StateEntered");
     c->entered_event_id = sf_cursor_event(c, type, io_details(st->name, "input", text));
+    if (sf_exec_last_match(c->exec)) /* resuming a state in flight: keep its clock */
+        c->entered_ms = recorded_ms(sf_exec_last_match(c->exec));
     free(type);
     free(text);
     run_current_state(c);
@@ -648,6 +729,7 @@ sf_cursor *sf_cursor_spawn(sf_cursor *parent, sf_machine *m, json_t *input, size
     c->variables = json_incref(parent->variables); /* read-only until it assigns */
     c->scope = parent->scope ? json_copy(parent->scope) : json_array();
     json_array_append_new(c->scope, json_string(parent->state->name));
+    json_array_append_new(c->scope, json_integer((json_int_t)parent->entered_event_id));
     json_array_append_new(c->scope, json_integer((json_int_t)index));
     sf_cursor_begin(c, json_incref(input));
     return c;

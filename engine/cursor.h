@@ -47,10 +47,12 @@ struct sf_cursor {
     uv_timer_t *retry_timer;
 
     /* Where this cursor runs, for readers of the history (replay, graphs):
-     * NULL at the top level, else the parent's scope followed by the
-     * owning state's name and the branch or iteration index, e.g.
-     * ["Fan out", 1, "Each file", 7]. Recorded as "scope" on every event
-     * this cursor writes. Shared, never modified once made. */
+     * NULL at the top level, else the parent's scope followed by three
+     * members: the owning state's name, the id of the event that entered
+     * that state (a state entered twice, in a loop, gives two scopes), and
+     * the branch or iteration index, e.g. ["Fan out", 5, 1, "Each file",
+     * 12, 7]. Recorded as "scope" on every event this cursor writes.
+     * Never modified once made. */
     json_t *scope;
 
     /* Workflow variables in scope: an object shared with the parent scope
@@ -107,6 +109,13 @@ void sf_cursor_state_runtime_error(sf_cursor *c, const char *error, const char *
 /* Record a history event for this cursor; details is stolen (may be NULL).
  * Returns the event id. */
 int64_t sf_cursor_event(sf_cursor *c, const char *type, json_t *details);
+/* While an execution continues from its history (resume, redrive): the
+ * first recorded event of the current state with one of the given types
+ * (NULL-terminated) that has not been replayed yet, e.g. a Task's recorded
+ * TaskSucceeded, so the task is not run again. Borrowed; NULL otherwise.
+ * Recording the same event type next (sf_cursor_event) consumes it. */
+json_t *sf_cursor_recorded(sf_cursor *c, const char *const *types);
+
 /* The context object for the current state ($$), built on first use and
  * cached until the state ends. Borrowed. */
 json_t *sf_cursor_context(sf_cursor *c);

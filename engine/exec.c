@@ -48,6 +48,9 @@ struct sf_exec {
     sf_cursor *ready_head, *ready_tail;
     size_t ready_count;
     json_t *input;
+    sf_replay *replay;
+    json_t *last_match;
+    char *dir; /* the execution's folder in the store */
     sf_exec_done_cb done;
     void *done_data;
 };
@@ -67,17 +70,24 @@ static void flush_history(uv_prepare_t *p)
     }
 }
 
-int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
-                       json_t *scope)
+int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
+                          json_t *scope, const char *next)
 {
     if (e->over || !e->history) {
         json_decref(details);
         return e->next_event_id;
     }
+    e->last_match = e->replay ? sf_replay_match(e->replay, scope, type, details) : NULL;
+    if (e->last_match) {
+        json_decref(details);
+        return json_integer_value(json_object_get(e->last_match, "id"));
+    }
     int64_t id = e->next_event_id++;
     json_t *ev = sf_history_event_new(id, previous_id, sf_now_ms(), type, details);
     if (scope)
         json_object_set(ev, "scope", scope);
+    if (next)
+        json_object_set_new(ev, "next", json_string(next));
     sf_history_append(e->history, ev);
     sf_summary_apply(&e->summary, ev);
     json_decref(ev);
@@ -86,9 +96,30 @@ int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t
     return id;
 }
 
+int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
+                       json_t *scope)
+{
+    return sf_exec_record_ex(e, previous_id, type, details, scope, NULL);
+}
+
+sf_replay *sf_exec_replay(sf_exec *e)
+{
+    return e->replay;
+}
+
+json_t *sf_exec_last_match(sf_exec *e)
+{
+    return e->last_match;
+}
+
 uv_loop_t *sf_exec_loop(sf_exec *e)
 {
     return e->loop;
+}
+
+const char *sf_exec_dir(const sf_exec *e)
+{
+    return e->dir;
 }
 
 json_t *sf_exec_context_base(sf_exec *e)
@@ -288,14 +319,9 @@ static void init_handle(sf_exec *e, uv_handle_t *h)
     e->open_handles++;
 }
 
-sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
-                       const sf_exec_config *cfg, sf_exec_done_cb done, void *data, char **err)
+static sf_exec *exec_new(uv_loop_t *loop, sf_definition *def, sf_history *h,
+                         sf_exec_done_cb done, void *data)
 {
-    char *path = sf_asprintf("%s/history.jsonl", cfg->exec_dir);
-    sf_history *h = sf_history_create(path, cfg->fsync, err);
-    free(path);
-    if (!h)
-        return NULL;
     sf_exec *e = SF_NEW(sf_exec);
     e->loop = loop;
     e->def = def;
@@ -303,7 +329,6 @@ sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
     e->next_event_id = 1;
     e->done = done;
     e->done_data = data;
-    e->input = json_incref(input);
     sf_summary_init(&e->summary);
     uv_timer_init(loop, &e->start_timer);
     uv_timer_init(loop, &e->timeout_timer);
@@ -313,7 +338,30 @@ sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
     init_handle(e, (uv_handle_t *)&e->timeout_timer);
     init_handle(e, (uv_handle_t *)&e->flush_prepare);
     init_handle(e, (uv_handle_t *)&e->ready_idle);
+    return e;
+}
 
+/* Start running: the timeout counts from now for `remaining_ms` (the whole
+ * TimeoutSeconds for a new run or a redrive; what is left of it on resume). */
+static void exec_begin(sf_exec *e, double remaining_ms)
+{
+    if (e->def->timeout_seconds > 0)
+        uv_timer_start(&e->timeout_timer, timeout_fired,
+                       (uint64_t)(remaining_ms > 0 ? remaining_ms : 0), 0);
+    uv_timer_start(&e->start_timer, start_now, 0, 0);
+}
+
+sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
+                       const sf_exec_config *cfg, sf_exec_done_cb done, void *data, char **err)
+{
+    char *path = sf_asprintf("%s/history.jsonl", cfg->exec_dir);
+    sf_history *h = sf_history_create(path, cfg->fsync, err);
+    free(path);
+    if (!h)
+        return NULL;
+    sf_exec *e = exec_new(loop, def, h, done, data);
+    e->dir = sf_strdup(cfg->exec_dir);
+    e->input = json_incref(input);
     char *sm_arn = sf_asprintf("arn:aws:states:" SF_REGION ":" SF_ACCOUNT ":stateMachine:%s",
                                cfg->state_machine_name);
     char *exec_arn = sf_asprintf("arn:aws:states:" SF_REGION ":" SF_ACCOUNT ":execution:%s:%s",
@@ -331,11 +379,56 @@ sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
     e->context_base = make_context_base(e, cfg, input, exec_arn, sm_arn);
     free(sm_arn);
     free(exec_arn);
+    exec_begin(e, def->timeout_seconds * 1000.0);
+    return e;
+}
 
-    if (def->timeout_seconds > 0)
-        uv_timer_start(&e->timeout_timer, timeout_fired,
-                       (uint64_t)(def->timeout_seconds * 1000.0), 0);
-    uv_timer_start(&e->start_timer, start_now, 0, 0);
+/* The recorded execution input, parsed from ExecutionStarted. */
+static json_t *recorded_input(const sf_summary *s, char **err)
+{
+    json_t *input = s->input ? json_loads(s->input, JSON_DECODE_ANY, NULL) : NULL;
+    if (!input)
+        *err = sf_strdup("the history has no readable ExecutionStarted event");
+    return input;
+}
+
+sf_exec *sf_exec_continue(uv_loop_t *loop, sf_definition *def, json_t *events,
+                          sf_replay_mode mode, const char *from_state,
+                          const sf_exec_config *cfg, sf_exec_done_cb done, void *data,
+                          char **err)
+{
+    sf_summary folded;
+    sf_summary_init(&folded);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) sf_summary_apply(&folded, ev);
+    json_t *input = recorded_input(&folded, err);
+    sf_replay *replay = input ? sf_replay_new(events, mode, from_state, err) : NULL;
+    char *path = sf_asprintf("%s/history.jsonl", cfg->exec_dir);
+    sf_history *h = replay ? sf_history_open_append(path, cfg->fsync, err) : NULL;
+    free(path);
+    if (!h) {
+        sf_replay_free(replay);
+        json_decref(input);
+        sf_summary_free(&folded);
+        return NULL;
+    }
+    sf_exec *e = exec_new(loop, def, h, done, data);
+    e->dir = sf_strdup(cfg->exec_dir);
+    e->summary = folded;
+    e->next_event_id = folded.last_event_id + 1;
+    e->input = input;
+    e->replay = replay;
+    double remaining = def->timeout_seconds * 1000.0;
+    if (mode == SF_REPLAY_RESUME) {
+        remaining -= (double)(sf_now_ms() - folded.start_ms);
+    } else {
+        json_t *d = json_pack("{s:i}", "redriveCount", folded.redrive_count + 1);
+        sf_exec_record(e, folded.last_event_id, "ExecutionRedriven", d, NULL);
+    }
+    e->context_base = make_context_base(e, cfg, input, folded.execution_arn,
+                                        folded.state_machine_arn);
+    exec_begin(e, remaining);
     return e;
 }
 
@@ -352,7 +445,9 @@ void sf_exec_free(sf_exec *e)
     }
     json_decref(e->input);
     json_decref(e->context_base);
+    sf_replay_free(e->replay);
     sf_summary_free(&e->summary);
     free(e->store_error);
+    free(e->dir);
     free(e);
 }

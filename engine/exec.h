@@ -20,6 +20,7 @@
 #include "engine/cursor.h"
 #include "engine/definition.h"
 #include "engine/history.h"
+#include "engine/replay.h"
 #include "engine/summary.h"
 
 typedef struct sf_exec sf_exec;
@@ -37,6 +38,14 @@ typedef struct sf_exec_config {
 sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
                        const sf_exec_config *cfg, sf_exec_done_cb done, void *data, char **err);
 
+/* Continue an execution of the store from its recorded events (borrowed):
+ * resume after a crash, or redrive after a failure (see replay.h). The
+ * history is appended to; redrive records ExecutionRedriven first. */
+sf_exec *sf_exec_continue(uv_loop_t *loop, sf_definition *def, json_t *events,
+                          sf_replay_mode mode, const char *from_state,
+                          const sf_exec_config *cfg, sf_exec_done_cb done, void *data,
+                          char **err);
+
 /* Stop a running execution: its cursors are cancelled and it ends ABORTED
  * (error and cause may be NULL). */
 void sf_exec_abort(sf_exec *e, const char *error, const char *cause);
@@ -50,12 +59,26 @@ void sf_exec_free(sf_exec *e);
 
 /* ---- For cursors (cursor.c) ---- */
 
+/* Like sf_exec_record, and also records `next` (the state the cursor moves
+ * to, for *StateExited events; NULL for none) so that a replay knows where
+ * a finished state went. */
+int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
+                          json_t *scope, const char *next);
+/* The replay in progress (NULL when the execution runs from scratch), and
+ * the recorded event the last sf_exec_record matched (NULL when it was
+ * written afresh). */
+sf_replay *sf_exec_replay(sf_exec *e);
+json_t *sf_exec_last_match(sf_exec *e);
+
 /* Record an event; details is stolen, scope borrowed (NULL at the top level:
  * see sf_cursor.scope). */
 int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
                        json_t *scope);
 uv_loop_t *sf_exec_loop(sf_exec *e);
 json_t *sf_exec_context_base(sf_exec *e); /* borrowed: Execution and StateMachine parts */
+/* The execution's folder in the store (STORE/executions/NAME): where a
+ * Distributed Map's ResultWriter puts its files. Borrowed. */
+const char *sf_exec_dir(const sf_exec *e);
 void sf_exec_queue(sf_exec *e, sf_cursor *c);
 void sf_exec_unqueue(sf_exec *e, sf_cursor *c);
 bool sf_exec_is_over(const sf_exec *e);

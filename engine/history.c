@@ -67,6 +67,11 @@ bool sf_fsync_policy_parse(const char *text, sf_fsync_policy *out)
     return false;
 }
 
+const char *sf_fsync_policy_name(sf_fsync_policy policy)
+{
+    return policy == SF_FSYNC_NEVER ? "never" : policy == SF_FSYNC_ALWAYS ? "always" : "end";
+}
+
 static sf_history *history_new(int fd, const char *path, sf_fsync_policy policy)
 {
     sf_history *h = SF_NEW(sf_history);

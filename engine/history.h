@@ -24,6 +24,7 @@ typedef enum sf_fsync_policy {
 
 /* Parse "never" | "end" | "always"; false when unknown. */
 bool sf_fsync_policy_parse(const char *text, sf_fsync_policy *out);
+const char *sf_fsync_policy_name(sf_fsync_policy policy);
 
 typedef struct sf_history sf_history;
 

@@ -136,8 +136,8 @@ static void finish_request(sf_http_request *r, CURLcode code)
     char *content_type = NULL;
     curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &content_type);
     resp.content_type = content_type;
-    resp.status_text = r->status_text && r->status_text[0] ? r->status_text
-                                                           : sf_http_reason_phrase(resp.status);
+    resp.status_text =
+        r->status_text && r->status_text[0] ? r->status_text : sf_http_reason_phrase(resp.status);
     resp.headers = r->resp_headers;
     resp.body = r->resp_body ? r->resp_body : "";
     resp.body_len = r->resp_len;

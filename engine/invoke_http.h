@@ -30,14 +30,14 @@ typedef struct sf_http_client sf_http_client;
 typedef struct sf_http_request sf_http_request;
 
 typedef struct sf_http_options {
-    const char *method;        /* "GET", "POST", ... */
-    const char *url;           /* http:// or https:// */
+    const char *method;         /* "GET", "POST", ... */
+    const char *url;            /* http:// or https:// */
     const char *const *headers; /* "Name: value" lines, NULL-terminated; may be NULL */
-    const char *body;          /* NULL: no body */
+    const char *body;           /* NULL: no body */
     size_t body_len;
-    size_t response_limit;     /* more body than this: SF_HTTP_TOO_LARGE */
-    long connect_timeout_ms;   /* 0: libcurl's default */
-    long total_timeout_ms;     /* 0: none */
+    size_t response_limit;   /* more body than this: SF_HTTP_TOO_LARGE */
+    long connect_timeout_ms; /* 0: libcurl's default */
+    long total_timeout_ms;   /* 0: none */
 } sf_http_options;
 
 typedef enum sf_http_outcome {
@@ -49,13 +49,13 @@ typedef enum sf_http_outcome {
 
 typedef struct sf_http_response {
     sf_http_outcome outcome;
-    long status;             /* e.g. 404 */
-    const char *status_text; /* the reason phrase, e.g. "Not Found" */
-    json_t *headers;         /* {"content-type": ["application/json"], ...}, names lowercased */
+    long status;              /* e.g. 404 */
+    const char *status_text;  /* the reason phrase, e.g. "Not Found" */
+    json_t *headers;          /* {"content-type": ["application/json"], ...}, names lowercased */
     const char *content_type; /* NULL when the response had none */
-    const char *body;        /* NUL-terminated */
+    const char *body;         /* NUL-terminated */
     size_t body_len;
-    const char *error;       /* for the failure outcomes: libcurl's message and the URL */
+    const char *error; /* for the failure outcomes: libcurl's message and the URL */
 } sf_http_response;
 
 typedef void (*sf_http_done_cb)(void *data, const sf_http_response *response);

@@ -49,7 +49,7 @@
 
 /* How long the pipes may stay open after the program has exited. */
 #define PIPE_GRACE_MS 500
-#define READ_CHUNK 16384
+#define READ_CHUNK    16384
 
 enum { PIPE_IN, PIPE_OUT, PIPE_ERR, PIPE_BEAT, PIPE_COUNT };
 
@@ -302,9 +302,8 @@ static int spawn(uv_loop_t *loop, sf_process *p, const sf_process_options *o)
     return uv_spawn(loop, &p->child, &opts);
 }
 
-sf_process *sf_process_start(uv_loop_t *loop, const sf_process_options *o,
-                             sf_process_done_cb done, sf_process_heartbeat_cb heartbeat,
-                             void *data, char **err)
+sf_process *sf_process_start(uv_loop_t *loop, const sf_process_options *o, sf_process_done_cb done,
+                             sf_process_heartbeat_cb heartbeat, void *data, char **err)
 {
     signal(SIGPIPE, SIG_IGN); /* a write to a dead reader is an error, not death */
     sf_process *p = SF_NEW(sf_process);
@@ -428,8 +427,7 @@ static char *search_path(const char *name)
     return found;
 }
 
-char *sf_process_find_program(const char *name, const char *base_dir, bool search,
-                              char **why)
+char *sf_process_find_program(const char *name, const char *base_dir, bool search, char **why)
 {
     if (search && !strchr(name, '/')) {
         char *found = search_path(name);
@@ -437,8 +435,8 @@ char *sf_process_find_program(const char *name, const char *base_dir, bool searc
             *why = sf_asprintf("'%s' was not found in PATH", name);
         return found;
     }
-    char *path = (name[0] == '/' || !base_dir) ? sf_strdup(name)
-                                               : sf_asprintf("%s/%s", base_dir, name);
+    char *path =
+        (name[0] == '/' || !base_dir) ? sf_strdup(name) : sf_asprintf("%s/%s", base_dir, name);
     const char *problem = not_runnable(path);
     if (problem) {
         *why = sf_asprintf("'%s' cannot be run: %s", path, problem);

@@ -70,8 +70,8 @@ typedef void (*sf_process_heartbeat_cb)(void *data);
  * the system error) when it cannot be started: a missing file, no execute
  * permission. heartbeat may be NULL. */
 sf_process *sf_process_start(uv_loop_t *loop, const sf_process_options *opts,
-                             sf_process_done_cb done, sf_process_heartbeat_cb heartbeat,
-                             void *data, char **err);
+                             sf_process_done_cb done, sf_process_heartbeat_cb heartbeat, void *data,
+                             char **err);
 
 /* Kill the program's whole process group (SIGKILL) and forget the request:
  * `done` will not be called. The child is still reaped and every handle
@@ -92,7 +92,6 @@ void sf_process_env_free(char **env);
  * a bare name is looked up in PATH. Returns the absolute (or PATH-found)
  * path, malloc'd, or NULL with *why (malloc'd) when it does not exist or is
  * not an executable file. */
-char *sf_process_find_program(const char *name, const char *base_dir, bool search_path,
-                              char **why);
+char *sf_process_find_program(const char *name, const char *base_dir, bool search_path, char **why);
 
 #endif

@@ -7,7 +7,9 @@
  * the file and the JSON Pointer of the first bad element, so a typo never
  * turns into a task that silently runs the wrong thing. Relative exec paths
  * are made absolute here, against the map's own folder, so a map means the
- * same thing whatever the working directory of `stepfn` is.
+ * same thing whatever the working directory of `stepfn` is. Folder entries
+ * (an S3 bucket or prefix as a local folder) likewise; that the folder
+ * exists is checked when it is read, since a run may create it first.
  */
 #include "engine/resources.h"
 #include "engine/diag.h"
@@ -56,8 +58,7 @@ static bool load_argv(sf_resource *res, json_t *v, const char *origin, const cha
         json_t *arg = json_is_array(v) ? json_array_get(v, i) : v;
         if (!json_is_string(arg)) {
             char *aptr = sf_pointer_join_index(ptr, i);
-            fail(err, origin, aptr, "argv entries must be strings, not %s",
-                 sf_json_type_name(arg));
+            fail(err, origin, aptr, "argv entries must be strings, not %s", sf_json_type_name(arg));
             free(aptr);
             return false;
         }
@@ -91,8 +92,7 @@ static bool load_string_object(json_t **dst, json_t *v, const char *origin, cons
     return true;
 }
 
-static bool load_env(sf_resource *res, json_t *v, const char *origin, const char *ptr,
-                     char **err)
+static bool load_env(sf_resource *res, json_t *v, const char *origin, const char *ptr, char **err)
 {
     json_t *env = NULL;
     if (!load_string_object(&env, v, origin, ptr, "env", err))
@@ -119,7 +119,8 @@ static bool load_timeout(sf_resource *res, json_t *v, const char *origin, const 
 {
     long long n;
     if (!sf_json_as_integer(v, &n) || n < 1 || n > RESOURCE_TIMEOUT_MAX)
-        return fail(err, origin, ptr, "\"timeout\" must be a whole number of seconds from 1 to %lld",
+        return fail(err, origin, ptr,
+                    "\"timeout\" must be a whole number of seconds from 1 to %lld",
                     RESOURCE_TIMEOUT_MAX);
     res->timeout_seconds = (double)n;
     return true;
@@ -131,6 +132,21 @@ static bool load_url(sf_resource *res, json_t *v, const char *origin, const char
     if (!u || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0))
         return fail(err, origin, ptr, "\"url\" must be an http:// or https:// URL");
     res->url = sf_strdup(u);
+    return true;
+}
+
+static bool load_folder(sf_resource *res, json_t *v, const char *origin, const char *ptr,
+                        const char *base_dir, char **err)
+{
+    const char *f = json_string_value(v);
+    if (!f || !f[0])
+        return fail(err, origin, ptr, "\"folder\" must be a non-empty string (a local folder)");
+    if (strncmp(res->name, "s3://", 5) != 0 && strncmp(res->name, "arn:aws:s3:::", 13) != 0)
+        return fail(err, origin, ptr,
+                    "a \"folder\" entry is named after the bucket it stands for: "
+                    "\"s3://BUCKET[/PREFIX]\" or \"arn:aws:s3:::BUCKET[/PREFIX]\"");
+    res->folder = absolute_path(base_dir, f);
+    res->folder_as_given = sf_strdup(f);
     return true;
 }
 
@@ -149,11 +165,13 @@ static bool load_field(sf_resource *res, const char *key, json_t *v, const char 
         return load_string_object(&res->query, v, origin, ptr, "query", err);
     if (strcmp(key, "timeout") == 0)
         return load_timeout(res, v, origin, ptr, err);
+    if (strcmp(key, "folder") == 0)
+        return load_folder(res, v, origin, ptr, base_dir, err);
     if (strcmp(key, "Comment") == 0 || strcmp(key, "comment") == 0)
         return true;
     return fail(err, origin, ptr,
                 "unknown field '%s'; an entry has \"exec\" or \"url\", and may have \"env\", "
-                "\"headers\", \"query\", \"timeout\"",
+                "\"headers\", \"query\", \"timeout\"; or it is a \"folder\"",
                 key);
 }
 
@@ -180,10 +198,14 @@ static bool load_entry(sf_resource *res, const char *name, json_t *obj, const ch
     }
     if (ok && res->argv && res->url)
         ok = fail(err, origin, ptr, "an entry has \"exec\" or \"url\", not both");
-    if (ok && !res->argv && !res->url && !res->headers && !res->query)
+    if (ok && res->folder &&
+        (res->argv || res->url || res->headers || res->query || res->timeout_seconds > 0 ||
+         res->env[0]))
+        ok = fail(err, origin, ptr, "a \"folder\" entry has no other field");
+    if (ok && !res->argv && !res->url && !res->headers && !res->query && !res->folder)
         ok = fail(err, origin, ptr,
                   "an entry needs \"exec\" (a program) or \"url\" (an endpoint), or "
-                  "\"headers\"/\"query\" for a connection");
+                  "\"headers\"/\"query\" for a connection, or \"folder\" for a bucket");
     free(ptr);
     return ok;
 }
@@ -263,6 +285,8 @@ void sf_resources_free(sf_resources *r)
         free(e->url);
         json_decref(e->headers);
         json_decref(e->query);
+        free(e->folder);
+        free(e->folder_as_given);
     }
     free(r->entries);
     free(r->path);
@@ -306,4 +330,37 @@ const sf_resource *sf_resources_find_function(const sf_resources *r, const char 
     }
     free(wanted);
     return found;
+}
+
+/* The bucket and prefix a folder entry's name stands for: "s3://b/p" and
+ * "arn:aws:s3:::b/p" give "b/p". NULL for other entries. */
+static const char *folder_entry_target(const sf_resource *e)
+{
+    if (!e->folder)
+        return NULL;
+    return strncmp(e->name, "s3://", 5) == 0 ? e->name + 5 : e->name + 13;
+}
+
+const sf_resource *sf_resources_find_folder(const sf_resources *r, const char *bucket,
+                                            const char *key, const char **rest)
+{
+    const sf_resource *best = NULL;
+    size_t best_len = 0, blen = strlen(bucket);
+    for (size_t i = 0; r && i < r->count; i++) {
+        const char *target = folder_entry_target(&r->entries[i]);
+        if (!target || strncmp(target, bucket, blen) != 0)
+            continue;
+        const char *prefix = target + blen; /* "" or "/PREFIX" */
+        if (*prefix && *prefix != '/')
+            continue; /* another bucket whose name starts with this one */
+        if (*prefix == '/')
+            prefix++;
+        size_t plen = strlen(prefix);
+        if (strncmp(key, prefix, plen) != 0 || (best && plen < best_len))
+            continue;
+        best = &r->entries[i];
+        best_len = plen;
+        *rest = key + plen;
+    }
+    return best;
 }

@@ -9,12 +9,16 @@
  *     "summary": { "url": "http://127.0.0.1:8081/summary" },
  *     "arn:aws:events:us-east-1:123456789012:connection/api/1":
  *         { "headers": { "Authorization": "Bearer local" },
- *           "query": { "api_key": "k" } }
+ *           "query": { "api_key": "k" } },
+ *     "s3://lab-data": { "folder": "lab/bucket" },
+ *     "s3://lab-data/archive/": { "folder": "/mnt/archive" }
  *   }
  *
- * An entry is a function (exactly one of "exec" or "url") or a connection
+ * An entry is a function (exactly one of "exec" or "url"), a connection
  * (only "headers" and/or "query", used by http:invoke's
- * Authentication.ConnectionArn). Fields:
+ * Authentication.ConnectionArn) or a folder (only "folder": what an S3
+ * bucket, or a key prefix in it, is on this machine; the key is named
+ * "s3://BUCKET[/PREFIX]" or "arn:aws:s3:::BUCKET[/PREFIX]"). Fields:
  *   exec     argv as an array of strings (a single string is argv[0] alone).
  *            No shell is involved. argv[0] with a '/' is a path; a relative
  *            one resolves against the map file's folder, which is also the
@@ -26,6 +30,9 @@
  *   headers  request headers for url entries and connections.
  *   query    query parameters for connections.
  *   timeout  seconds; the task's TimeoutSeconds when the state has none.
+ *   folder   a local folder; relative to the map file's folder. Object KEY
+ *            of the bucket is the file folder/KEY (the key less the entry's
+ *            PREFIX, when it has one).
  *
  * Loading checks the structure (unknown fields, wrong types) and names the
  * file and the JSON Pointer of the bad element. Whether an exec program
@@ -41,13 +48,15 @@
 #include <jansson.h>
 
 typedef struct sf_resource {
-    char *name;       /* the map key */
-    char **argv;      /* exec entries: NULL-terminated; NULL otherwise */
-    char **env;       /* "NAME=value", NULL-terminated (never NULL) */
-    char *url;        /* url entries; NULL otherwise */
-    json_t *headers;  /* object of strings, or NULL */
-    json_t *query;    /* object of strings, or NULL */
+    char *name;             /* the map key */
+    char **argv;            /* exec entries: NULL-terminated; NULL otherwise */
+    char **env;             /* "NAME=value", NULL-terminated (never NULL) */
+    char *url;              /* url entries; NULL otherwise */
+    json_t *headers;        /* object of strings, or NULL */
+    json_t *query;          /* object of strings, or NULL */
     double timeout_seconds; /* 0: none */
+    char *folder;           /* folder entries: absolute path; NULL otherwise */
+    char *folder_as_given;  /* the "folder" value as written, for messages */
 } sf_resource;
 
 typedef struct sf_resources {
@@ -72,6 +81,13 @@ const sf_resource *sf_resources_find(const sf_resources *r, const char *key);
  * ("123456789012:function:name"), or the bare name. Tries the exact key,
  * then keys naming the same function. NULL when no entry matches. */
 const sf_resource *sf_resources_find_function(const sf_resources *r, const char *name);
+
+/* The folder entry standing for object `key` of `bucket`: the entry whose
+ * "s3://BUCKET[/PREFIX]" (or "arn:aws:s3:::...") name is the longest one
+ * that bucket/key starts with. *rest is set to the part of key below the
+ * entry's prefix. NULL when no folder entry matches. */
+const sf_resource *sf_resources_find_folder(const sf_resources *r, const char *bucket,
+                                            const char *key, const char **rest);
 
 /* The function name inside a Lambda ARN, partial ARN or name ("name" for
  * "arn:aws:lambda:us-east-1:1:function:name:prod"). Malloc'd. */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -222,4 +223,52 @@ void sf_store_list_free(char **names, size_t count)
     for (size_t i = 0; i < count; i++)
         free(names[i]);
     free(names);
+}
+
+int sf_store_lock(const char *exec_dir, bool *busy, char **err)
+{
+    *busy = false;
+    char *path = sf_store_file(exec_dir, "lock");
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        *err = sf_asprintf("%s: cannot open the lock file: %s", path, strerror(errno));
+        free(path);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        *busy = errno == EWOULDBLOCK;
+        *err = *busy ? sf_asprintf("%s is being run by another process (pid %s)", exec_dir,
+                                   pid[0] ? pid : "?")
+                     : sf_asprintf("%s: cannot lock: %s", path, strerror(errno));
+        close(fd);
+        free(path);
+        return -1;
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+        /* the pid is only for messages; the lock itself is held */
+    }
+    free(path);
+    return fd;
+}
+
+int sf_store_write_file(const char *exec_dir, const char *file, const char *data, size_t len,
+                        char **err)
+{
+    char *final = sf_store_file(exec_dir, file);
+    char *tmp = sf_asprintf("%s.tmp-%ld", final, (long)getpid());
+    int rc = write_file_synced(tmp, data, len);
+    if (rc == 0)
+        rc = rename(tmp, final);
+    if (rc != 0) {
+        *err = sf_asprintf("%s: cannot write: %s", final, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    free(final);
+    return rc;
 }

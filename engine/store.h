@@ -36,6 +36,19 @@ char *sf_store_create_execution(const char *store, const char *name, const char 
 /* Folder of an existing execution, or NULL with *err when there is none. */
 char *sf_store_execution_dir(const char *store, const char *name, char **err);
 
+/* Lock an execution folder for this process (flock on its "lock" file,
+ * which also holds the owner's pid for messages). The lock belongs to the
+ * open descriptor returned: closing it, or the process dying in any way,
+ * releases it, so a lock left by a killed process is never mistaken for a
+ * live one. Returns -1 with *err (and *busy when another live process holds
+ * it). */
+int sf_store_lock(const char *exec_dir, bool *busy, char **err);
+
+/* Write a file in an execution folder atomically (temporary file, fsync,
+ * rename). Returns 0 or -1 with *err. */
+int sf_store_write_file(const char *exec_dir, const char *file, const char *data, size_t len,
+                        char **err);
+
 /* Path of a file in an execution folder (malloc'd). */
 char *sf_store_file(const char *exec_dir, const char *file);
 

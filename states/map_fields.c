@@ -8,10 +8,9 @@
  * DISTRIBUTED); ItemsPath a reference path; at most one of ItemSelector and
  * the legacy Parameters; MaxConcurrency and ToleratedFailureCount integers
  * >= 0, ToleratedFailurePercentage a number from 0 to 100, each either
- * literal or as a ...Path reference path, never both. ItemReader,
- * ItemBatcher and ResultWriter (Distributed Map reading from and writing to
- * S3) are not supported yet and say so. DISTRIBUTED mode is accepted with
- * a warning: its items run as inline iterations, without Map Run events.
+ * literal or as a ...Path reference path, never both. The fields only a
+ * Distributed Map has (ItemReader, ItemBatcher, ResultWriter, Label) are
+ * compiled in map_fields_distributed.c.
  *
  * Run-time failures (States.Runtime, AWS's cause text where known): a
  * ...Path that matches nothing, or whose value is not a valid number for
@@ -52,33 +51,60 @@ static bool literal_number_ok(json_t *v, bool integer, double max, double *out)
     return true;
 }
 
-/* A numeric field given as `field` (a literal) or `field`Path. */
-static void compile_number(sf_compile_ctx *cc, const char *field, bool integer, double max,
-                           map_number *out)
+static void number_path(sf_compile_ctx *cc, json_t *path, const char *ptr, const char *field,
+                        map_number *out)
+{
+    char *why = NULL;
+    const char *text = json_string_value(path);
+    out->path = text ? sf_path_compile(text, SF_PATH_REFERENCE, &why) : NULL;
+    out->given = out->path != NULL;
+    if (!text)
+        sf_diags_error(cc->diags, SF_DIAG_SCHEMA, ptr,
+                       "State '%s': %s must be a string holding a reference path, not %s",
+                       cc->state->name, field, sf_json_type_name(path));
+    else if (!out->path)
+        sf_diags_error(cc->diags, SF_DIAG_INVALID_PATH, ptr,
+                       "State '%s': %s holds an invalid reference path '%s': %s",
+                       cc->state->name, field, text, why ? why : "syntax error");
+    free(why);
+}
+
+void map_compile_number(sf_compile_ctx *cc, json_t *obj, const char *base, const char *field,
+                        bool integer, double min, double max, map_number *out)
 {
     char path_field[64];
     snprintf(path_field, sizeof path_field, "%sPath", field);
-    json_t *literal = json_object_get(cc->state->json, field);
-    json_t *path = json_object_get(cc->state->json, path_field);
+    json_t *literal = json_object_get(obj, field);
+    json_t *path = json_object_get(obj, path_field);
+    char *ptr = sf_pointer_join(base, literal ? field : path_field);
     if (literal && path) {
-        sf_diags_error(cc->diags, SF_DIAG_SCHEMA, cc->state->pointer,
+        sf_diags_error(cc->diags, SF_DIAG_SCHEMA, base,
                        "State '%s': %s and %s cannot both be given", cc->state->name, field,
                        path_field);
-        return;
-    }
-    if (literal) {
-        out->given = literal_number_ok(literal, integer, max, &out->value);
-        if (!out->given)
-            field_error(cc, SF_DIAG_INVALID_VALUE, field,
-                        integer ? "must be an integer greater than or equal to 0"
-                                : "must be a number from 0 to 100");
+    } else if (literal) {
+        out->given = literal_number_ok(literal, integer, max, &out->value) && out->value >= min;
+        if (!out->given && integer)
+            sf_diags_error(cc->diags, SF_DIAG_INVALID_VALUE, ptr,
+                           "State '%s': %s must be an integer from %.0f to %.0f",
+                           cc->state->name, field, min, max);
+        else if (!out->given)
+            sf_diags_error(cc->diags, SF_DIAG_INVALID_VALUE, ptr,
+                           "State '%s': %s must be a number from %g to %g", cc->state->name,
+                           field, min, max);
     } else if (path) {
-        out->path = sf_compile_path(cc, path, path_field, SF_PATH_REFERENCE);
-        out->given = out->path != NULL;
+        number_path(cc, path, ptr, path_field, out);
     }
+    free(ptr);
 }
 
-static void compile_processor_config(sf_compile_ctx *cc, json_t *config, const char *base)
+static void compile_number(sf_compile_ctx *cc, const char *field, bool integer, double max,
+                           map_number *out)
+{
+    map_compile_number(cc, cc->state->json, cc->state->pointer, field, integer, 0, max, out);
+}
+
+static void compile_processor_config(sf_compile_ctx *cc, map_impl *m, json_t *config,
+                                     const char *base)
 {
     char *ptr = sf_pointer_join(base, "ProcessorConfig");
     const char *key;
@@ -120,11 +146,7 @@ static void compile_processor_config(sf_compile_ctx *cc, json_t *config, const c
                        "State '%s': ProcessorConfig.ExecutionType is only allowed with Mode "
                        "DISTRIBUTED",
                        cc->state->name);
-    if (strcmp(mode, "DISTRIBUTED") == 0)
-        sf_diags_warn(cc->diags, SF_DIAG_UNSUPPORTED, ptr,
-                      "State '%s': Mode DISTRIBUTED runs its items as inline iterations here "
-                      "(no child executions, no Map Run events)",
-                      cc->state->name);
+    m->distributed = strcmp(mode, "DISTRIBUTED") == 0;
     free(ptr);
 }
 
@@ -150,7 +172,7 @@ static void compile_processor(sf_compile_ctx *cc, map_impl *m)
     m->processor = sf_compile_machine(cc, machine, ptr);
     json_t *config = json_object_get(machine, "ProcessorConfig");
     if (config)
-        compile_processor_config(cc, config, ptr);
+        compile_processor_config(cc, m, config, ptr);
     free(ptr);
 }
 
@@ -174,20 +196,6 @@ static void compile_item_selector(sf_compile_ctx *cc, map_impl *m)
         m->item_selector = sf_compile_template(cc, tmpl, field);
 }
 
-static void reject_distributed_io(sf_compile_ctx *cc)
-{
-    static const char *const fields[] = {"ItemReader", "ItemBatcher", "ResultWriter"};
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (json_object_get(cc->state->json, fields[i]))
-            field_error(cc, SF_DIAG_UNSUPPORTED, fields[i],
-                        "is not supported yet (Distributed Map reading or writing S3); give the "
-                        "items in the state input and use ItemsPath");
-    json_t *label = json_object_get(cc->state->json, "Label");
-    if (label && (!json_is_string(label) || strlen(json_string_value(label)) > 40))
-        field_error(cc, SF_DIAG_INVALID_VALUE, "Label",
-                    "must be a string of at most 40 characters");
-}
-
 void map_compile(sf_compile_ctx *cc)
 {
     map_impl *m = SF_NEW(map_impl);
@@ -200,7 +208,7 @@ void map_compile(sf_compile_ctx *cc)
     compile_number(cc, "MaxConcurrency", true, MAP_INTEGER_MAX, &m->max_concurrency);
     compile_number(cc, "ToleratedFailureCount", true, MAP_INTEGER_MAX, &m->tolerated_count);
     compile_number(cc, "ToleratedFailurePercentage", false, 100.0, &m->tolerated_percentage);
-    reject_distributed_io(cc);
+    map_compile_distributed(cc, m);
 }
 
 void map_impl_free(void *p)
@@ -211,6 +219,7 @@ void map_impl_free(void *p)
     sf_path_free(m->max_concurrency.path);
     sf_path_free(m->tolerated_count.path);
     sf_path_free(m->tolerated_percentage.path);
+    map_distributed_fields_free(m);
     free(m);
 }
 
@@ -268,9 +277,8 @@ static bool value_as_number(const json_t *v, bool integer, double *out)
     return errno == 0 && *end == '\0';
 }
 
-/* Resolve one numeric field; false with err set when its value is bad. */
-static bool resolve_number(sf_cursor *c, const map_number *f, const char *field, bool integer,
-                           double max, json_t *input, double *out, sf_error *err)
+bool map_resolve_number(sf_cursor *c, const map_number *f, const char *field, bool integer,
+                        double min, double max, json_t *input, double *out, sf_error *err)
 {
     if (!f->path) {
         *out = f->value;
@@ -285,10 +293,13 @@ static bool resolve_number(sf_cursor *c, const map_number *f, const char *field,
         sf_error_set(err, SF_ERR_RUNTIME,
                      "The %sPath field refers to value \"%s\" which is not a valid %s: %s", field,
                      shown, integer ? "integer" : "number", sf_path_text(f->path));
-    else if (*out < 0 || *out > max)
+    else if ((*out < 0 || *out > max) && min == 0)
         sf_error_set(err, SF_ERR_RUNTIME, "Expected %s for %s, got '%s' instead.",
                      integer ? "non-negative integer" : "a number from 0 to 100", field, shown);
-    ok = ok && *out >= 0 && *out <= max;
+    else if (*out < min || *out > max)
+        sf_error_set(err, SF_ERR_RUNTIME, "Expected an integer from %.0f to %.0f for %s, got '%s' "
+                     "instead.", min, max, field, shown);
+    ok = ok && *out >= min && *out <= max;
     free(shown);
     json_decref(v);
     return ok;
@@ -298,8 +309,8 @@ bool map_resolve_max_concurrency(sf_cursor *c, const map_impl *m, json_t *input,
                                  sf_error *err)
 {
     double n = 0;
-    if (!resolve_number(c, &m->max_concurrency, "MaxConcurrency", true, MAP_INTEGER_MAX, input, &n,
-                        err))
+    if (!map_resolve_number(c, &m->max_concurrency, "MaxConcurrency", true, 0, MAP_INTEGER_MAX,
+                            input, &n, err))
         return false;
     *out = (size_t)n;
     return true;
@@ -310,13 +321,18 @@ bool map_resolve_tolerance(sf_cursor *c, const map_impl *m, json_t *input, map_t
 {
     double count = -1, percentage = -1;
     out->enabled = m->tolerated_count.given || m->tolerated_percentage.given;
-    if (m->tolerated_count.given && !resolve_number(c, &m->tolerated_count, "ToleratedFailureCount",
-                                                    true, MAP_INTEGER_MAX, input, &count, err))
+    if (m->tolerated_count.given &&
+        !map_resolve_number(c, &m->tolerated_count, "ToleratedFailureCount", true, 0,
+                            MAP_INTEGER_MAX, input, &count, err))
         return false;
     if (m->tolerated_percentage.given &&
-        !resolve_number(c, &m->tolerated_percentage, "ToleratedFailurePercentage", false, 100.0,
-                        input, &percentage, err))
+        !map_resolve_number(c, &m->tolerated_percentage, "ToleratedFailurePercentage", false, 0,
+                            100.0, input, &percentage, err))
         return false;
+    /* A Distributed Map tolerates no failure unless told otherwise. */
+    if (m->distributed && !out->enabled)
+        count = 0;
+    out->enabled = out->enabled || m->distributed;
     out->count = (long long)count;
     out->percentage = percentage;
     return true;

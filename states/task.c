@@ -31,6 +31,7 @@
  * stepfn's own permissions.
  */
 #include "engine/cursor.h"
+#include "engine/history.h"
 #include "engine/json_util.h"
 #include "engine/loop_context.h"
 #include "engine/xalloc.h"
@@ -40,11 +41,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TASK_TIMEOUT_MAX 99999999LL
-#define TASK_STDERR_KEEP (64 * 1024)
-#define TASK_HISTORY_STDERR (8 * 1024)
+#define TASK_TIMEOUT_MAX        99999999LL
+#define TASK_STDERR_KEEP        (64 * 1024)
+#define TASK_HISTORY_STDERR     (8 * 1024)
 #define HTTP_CONNECT_TIMEOUT_MS 10000L
-#define HTTP_INVOKE_TIMEOUT_MS 60000L /* the AWS HTTP Task's own limit */
+#define HTTP_INVOKE_TIMEOUT_MS  60000L /* the AWS HTTP Task's own limit */
 
 typedef struct task_impl {
     const char *resource; /* borrowed from the definition document */
@@ -56,8 +57,13 @@ typedef struct task_impl {
 } task_impl;
 
 static const char *const task_fields[] = {
-    "Resource",         "TimeoutSeconds",       "TimeoutSecondsPath", "HeartbeatSeconds",
-    "HeartbeatSecondsPath", "Credentials",      NULL,
+    "Resource",
+    "TimeoutSeconds",
+    "TimeoutSecondsPath",
+    "HeartbeatSeconds",
+    "HeartbeatSecondsPath",
+    "Credentials",
+    NULL,
 };
 
 /* ---- Compiling ---- */
@@ -69,8 +75,8 @@ static void compile_seconds(sf_compile_ctx *cc, const char *field, const char *p
     json_t *p = json_object_get(cc->state->json, path_field);
     if (v && p) {
         sf_diags_error(cc->diags, SF_DIAG_SCHEMA, cc->state->pointer,
-                       "State '%s' has both %s and %s; give at most one", cc->state->name,
-                       field, path_field);
+                       "State '%s' has both %s and %s; give at most one", cc->state->name, field,
+                       path_field);
         return;
     }
     if (p)
@@ -269,8 +275,8 @@ static void heartbeat_received(void *data)
 {
     task_attempt *a = data;
     if (a->heartbeat_seconds > 0)
-        uv_timer_start(&a->heartbeat_timer, heartbeat_missed,
-                       (uint64_t)a->heartbeat_seconds * 1000, 0);
+        uv_timer_start(&a->heartbeat_timer, heartbeat_missed, (uint64_t)a->heartbeat_seconds * 1000,
+                       0);
 }
 
 static void start_timers(task_attempt *a, bool heartbeats)
@@ -320,7 +326,8 @@ static void http_done(void *data, const sf_http_response *resp)
 static char **program_env(sf_cursor *c, const task_target *t)
 {
     json_t *ctx = sf_cursor_context(c);
-    const char *exec_arn = json_string_value(json_object_get(json_object_get(ctx, "Execution"), "Id"));
+    const char *exec_arn =
+        json_string_value(json_object_get(json_object_get(ctx, "Execution"), "Id"));
     size_t n = 0;
     while (t->env_extra && t->env_extra[n])
         n++;
@@ -497,6 +504,41 @@ static bool invoke(task_attempt *a, json_t *payload, task_http_call *call, char 
     return true;
 }
 
+/* Continuing from a history (resume, redrive): when this attempt's outcome
+ * is recorded, replay it instead of invoking the task again — a task whose
+ * result is recorded never runs twice. True when it was replayed. */
+static bool replay_recorded_outcome(task_attempt *a)
+{
+    static const char *const outcomes[] = {"TaskSucceeded", "TaskFailed", "TaskTimedOut",
+                                           "TaskStartFailed", NULL};
+    static const char *const started[] = {"TaskStarted", NULL};
+    sf_cursor *c = a->cursor;
+    json_t *rec = sf_cursor_recorded(c, outcomes);
+    if (!rec)
+        return false;
+    const char *type = json_string_value(json_object_get(rec, "type"));
+    char *key = sf_history_details_key(type);
+    json_t *d = json_object_get(rec, key);
+    free(key);
+    if (sf_cursor_recorded(c, started))
+        sf_cursor_event(c, "TaskStarted", event_details(a));
+    if (strcmp(type, "TaskSucceeded") == 0) {
+        const char *text = json_string_value(json_object_get(d, "output"));
+        json_t *result = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+        sf_cursor_event(c, type, json_deep_copy(d));
+        end_attempt(a);
+        sf_cursor_state_done(c, result ? result : json_null(), NULL);
+        return true;
+    }
+    sf_error err = SF_ERROR_INIT;
+    sf_error_set_raw(&err, json_string_value(json_object_get(d, "error")),
+                     json_string_value(json_object_get(d, "cause")));
+    sf_cursor_event(c, type, json_deep_copy(d));
+    end_attempt(a);
+    sf_cursor_state_error(c, &err);
+    return true;
+}
+
 static void task_run(sf_cursor *c, json_t *input)
 {
     const task_impl *t = c->state->impl;
@@ -520,6 +562,12 @@ static void task_run(sf_cursor *c, json_t *input)
     if (a->timeout_seconds == 0)
         a->timeout_seconds = (long long)a->target.timeout_seconds;
     record_scheduled(a, input);
+    if (replay_recorded_outcome(a)) {
+        json_decref(payload);
+        task_http_call_clear(&call);
+        free(why);
+        return;
+    }
     ok = ok && invoke(a, payload, &call, &why);
     json_decref(payload);
     task_http_call_clear(&call);

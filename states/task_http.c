@@ -219,8 +219,9 @@ static bool has_line_break(const char *s)
 static bool add_query_pair(text_buf *url, const char *key, json_t *v, sf_error *err)
 {
     if (json_is_object(v) || json_is_array(v))
-        return shape_error(err, "QueryParameters '%s': values must be strings, numbers, "
-                                "booleans or arrays of them",
+        return shape_error(err,
+                           "QueryParameters '%s': values must be strings, numbers, "
+                           "booleans or arrays of them",
                            key);
     char *text = scalar_text(v);
     buf_str(url, strchr(url->s, '?') ? "&" : "?");
@@ -445,17 +446,17 @@ json_t *task_http_invoke_result(const sf_http_response *resp, sf_error *err)
 json_t *task_http_post_result(const sf_http_response *resp, const char *url, sf_error *err)
 {
     json_error_t jerr;
-    json_t *body = resp->body_len
-                       ? json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, &jerr)
-                       : json_null();
+    json_t *body = resp->body_len ? json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, &jerr)
+                                  : json_null();
     if (is_success(resp->status) && body)
         return body;
     if (!is_success(resp->status)) {
         const char *type = json_string_value(json_object_get(body, "errorType"));
-        char *cause = type ? sf_json_compact(body)
-                           : sf_asprintf("POST %s answered %ld %s: %.*s", url, resp->status,
-                                         resp->status_text, (int)(resp->body_len < 1024 ? resp->body_len : 1024),
-                                         resp->body);
+        char *cause =
+            type
+                ? sf_json_compact(body)
+                : sf_asprintf("POST %s answered %ld %s: %.*s", url, resp->status, resp->status_text,
+                              (int)(resp->body_len < 1024 ? resp->body_len : 1024), resp->body);
         if (type)
             sf_error_set_raw(err, type, cause);
         else
@@ -463,8 +464,8 @@ json_t *task_http_post_result(const sf_http_response *resp, const char *url, sf_
         free(cause);
     } else {
         sf_error_set(err, SF_ERR_TASK_FAILED,
-                     "POST %s answered %ld but the body is not JSON (line %d, column %d: %s)",
-                     url, resp->status, jerr.line, jerr.column, jerr.text);
+                     "POST %s answered %ld but the body is not JSON (line %d, column %d: %s)", url,
+                     resp->status, jerr.line, jerr.column, jerr.text);
     }
     json_decref(body);
     return NULL;
@@ -490,8 +491,8 @@ static json_t *header_values(const char *request_id, const char *date, size_t le
     char len[32];
     snprintf(len, sizeof len, "%zu", length);
     const char *pairs[][2] = {
-        {"Connection", "keep-alive"},      {"Content-Length", len},
-        {"Content-Type", "application/json"}, {"Date", date},
+        {"Connection", "keep-alive"},          {"Content-Length", len},
+        {"Content-Type", "application/json"},  {"Date", date},
         {"X-Amz-Executed-Version", "$LATEST"}, {"x-amzn-RequestId", request_id},
     };
     json_t *h = json_object();
@@ -528,13 +529,12 @@ json_t *task_lambda_invoke_result(json_t *payload)
 
 /* ---- Checks before the run ---- */
 
-static void params_error(sf_compile_ctx *cc, const char *fmt, const char *field)
+/* A diagnostic on Parameters, or on Parameters/field when field is given. */
+static void params_error(sf_compile_ctx *cc, const char *field, const char *message)
 {
     char *ptr = sf_compile_field_pointer(cc, "Parameters");
     char *fptr = field ? sf_pointer_join(ptr, field) : sf_strdup(ptr);
-    char *msg = sf_asprintf(fmt, field);
-    sf_diags_error(cc->diags, SF_DIAG_SCHEMA, fptr, "State '%s': %s", cc->state->name, msg);
-    free(msg);
+    sf_diags_error(cc->diags, SF_DIAG_SCHEMA, fptr, "State '%s': %s", cc->state->name, message);
     free(fptr);
     free(ptr);
 }
@@ -555,8 +555,7 @@ void task_check_http_parameters(sf_compile_ctx *cc)
                                           "Authentication",  NULL};
     json_t *params = json_object_get(cc->state->json, "Parameters");
     if (!json_is_object(params)) {
-        params_error(cc, "an http:invoke task needs Parameters with ApiEndpoint and Method%s",
-                     NULL);
+        params_error(cc, NULL, "an http:invoke task needs Parameters with ApiEndpoint and Method");
         return;
     }
     const char *key;
@@ -564,21 +563,25 @@ void task_check_http_parameters(sf_compile_ctx *cc)
     json_object_foreach(params, key, v)
     {
         size_t n = strlen(key);
-        char *base = n > 2 && strcmp(key + n - 2, ".$") == 0 ? sf_strndup(key, n - 2) : sf_strdup(key);
+        char *base =
+            n > 2 && strcmp(key + n - 2, ".$") == 0 ? sf_strndup(key, n - 2) : sf_strdup(key);
         bool known = false;
         for (size_t i = 0; allowed[i]; i++)
             known = known || strcmp(allowed[i], base) == 0;
-        if (!known)
-            params_error(cc, "'%s' is not a field of an http:invoke task", key);
+        if (!known) {
+            char *msg = sf_asprintf("'%s' is not a field of an http:invoke task", key);
+            params_error(cc, key, msg);
+            free(msg);
+        }
         free(base);
     }
     json_t *endpoint, *method;
     if (!field_given(params, "ApiEndpoint", &endpoint))
-        params_error(cc, "an http:invoke task needs ApiEndpoint%s", NULL);
+        params_error(cc, NULL, "an http:invoke task needs ApiEndpoint");
     else if (endpoint && !is_http_url(json_string_value(endpoint)))
-        params_error(cc, "'%s' must be an http:// or https:// URL", "ApiEndpoint");
+        params_error(cc, "ApiEndpoint", "ApiEndpoint must be an http:// or https:// URL");
     if (!field_given(params, "Method", &method))
-        params_error(cc, "an http:invoke task needs Method%s", NULL);
+        params_error(cc, NULL, "an http:invoke task needs Method");
     else if (method && !valid_method(json_string_value(method)))
-        params_error(cc, "'%s' must be GET, POST, PUT, DELETE, PATCH, OPTIONS or HEAD", "Method");
+        params_error(cc, "Method", "Method must be GET, POST, PUT, DELETE, PATCH, OPTIONS or HEAD");
 }

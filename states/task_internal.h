@@ -37,17 +37,16 @@ const char *task_event_resource(task_kind kind, const char *resource);
 
 /* Where one invocation goes: a program (argv set) or an endpoint (url set). */
 typedef struct task_target {
-    char **argv;         /* argv[0] absolute; NULL-terminated */
-    char **env_extra;    /* "NAME=value" added to the minimal environment */
-    char *cwd;           /* the program's working directory */
-    char *url;           /* POST the input here */
-    json_t *headers;     /* extra request headers (object of strings), or NULL */
+    char **argv;            /* argv[0] absolute; NULL-terminated */
+    char **env_extra;       /* "NAME=value" added to the minimal environment */
+    char *cwd;              /* the program's working directory */
+    char *url;              /* POST the input here */
+    json_t *headers;        /* extra request headers (object of strings), or NULL */
     double timeout_seconds; /* the map's "timeout", 0 when none */
 } task_target;
 
 /* Resolve exec:PATH (relative to the definition's folder). */
-bool task_target_for_exec(const sf_definition *def, const char *path, task_target *t,
-                          char **why);
+bool task_target_for_exec(const sf_definition *def, const char *path, task_target *t, char **why);
 /* Resolve a Lambda function name or ARN through the resource map. */
 bool task_target_for_function(const sf_definition *def, const char *name, task_target *t,
                               char **why);
@@ -88,8 +87,7 @@ void task_http_call_clear(task_http_call *call);
 bool task_http_invoke_call(json_t *params, const sf_resources *map, task_http_call *call,
                            sf_error *err);
 /* POST the input as JSON to url (with the map's extra headers). */
-void task_http_post_call(const char *url, json_t *headers, json_t *input,
-                         task_http_call *call);
+void task_http_post_call(const char *url, json_t *headers, json_t *input, task_http_call *call);
 /* The http:invoke result {Headers, ResponseBody, StatusCode, StatusText};
  * a non-2xx status is States.Http.StatusCode.NNN with the result as cause. */
 json_t *task_http_invoke_result(const sf_http_response *resp, sf_error *err);

@@ -48,10 +48,10 @@ static const char *tail(const char *text, size_t len, size_t keep)
 
 static char *failure_cause(const char *program, const sf_process_result *r)
 {
-    char *how = r->outcome == SF_PROCESS_SIGNALED
-                    ? sf_asprintf("was killed by signal %d (%s)", r->term_signal,
-                                  strsignal(r->term_signal))
-                    : sf_asprintf("exited with status %d", r->exit_status);
+    char *how =
+        r->outcome == SF_PROCESS_SIGNALED
+            ? sf_asprintf("was killed by signal %d (%s)", r->term_signal, strsignal(r->term_signal))
+            : sf_asprintf("exited with status %d", r->exit_status);
     char *cause;
     if (r->err_len == 0)
         cause = sf_asprintf("The program '%s' %s and wrote nothing to stderr.", program, how);

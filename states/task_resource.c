@@ -104,8 +104,7 @@ void task_target_clear(task_target *t)
     memset(t, 0, sizeof *t);
 }
 
-bool task_target_for_exec(const sf_definition *def, const char *path, task_target *t,
-                          char **why)
+bool task_target_for_exec(const sf_definition *def, const char *path, task_target *t, char **why)
 {
     memset(t, 0, sizeof *t);
     if (path[0] == '\0') {
@@ -215,16 +214,15 @@ static void check_static_function(sf_compile_ctx *cc)
 
 void task_check_resource(sf_compile_ctx *cc, task_kind kind, const char *resource)
 {
-    task_target t;
+    task_target t = {0};
     char *why = NULL;
+    bool ok = true;
     switch (kind) {
     case TASK_EXEC:
-        check_target(cc, "Resource", task_target_for_exec(cc->definition, resource + 5, &t, &why),
-                     why);
+        ok = task_target_for_exec(cc->definition, resource + 5, &t, &why);
         break;
     case TASK_FUNCTION:
-        check_target(cc, "Resource",
-                     task_target_for_function(cc->definition, resource, &t, &why), why);
+        ok = task_target_for_function(cc->definition, resource, &t, &why);
         break;
     case TASK_LAMBDA_INVOKE:
         check_static_function(cc);
@@ -242,4 +240,5 @@ void task_check_resource(sf_compile_ctx *cc, task_kind kind, const char *resourc
         return;
     }
     task_target_clear(&t);
+    check_target(cc, "Resource", ok, why);
 }

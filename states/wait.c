@@ -103,6 +103,14 @@ static void wait_over(uv_timer_t *t)
     sf_cursor_state_done(c, json_incref(c->effective_input), NULL);
 }
 
+/* A wait of `seconds` counts from when the state was entered, so a run
+ * resumed after a crash waits only what is left. */
+static int64_t remaining_ms(sf_cursor *c, long long seconds)
+{
+    int64_t left = c->entered_ms + seconds * 1000 - sf_now_ms();
+    return left > 0 ? left : 0;
+}
+
 /* Milliseconds to wait, from a path value; -1 with the cursor failed. */
 static int64_t delay_from_path(sf_cursor *c, const wait_impl *w, json_t *input)
 {
@@ -117,7 +125,7 @@ static int64_t delay_from_path(sf_cursor *c, const wait_impl *w, json_t *input)
     int64_t ns;
     if (w->seconds_path) {
         if (v && sf_json_as_integer(v, &secs) && secs >= 0 && secs <= WAIT_SECONDS_MAX)
-            delay = secs * 1000;
+            delay = remaining_ms(c, secs);
         else
             sf_cursor_state_runtime_error(
                 c, SF_ERR_RUNTIME,
@@ -145,7 +153,7 @@ static void wait_run(sf_cursor *c, json_t *input)
     const wait_impl *w = c->state->impl;
     int64_t delay;
     if (w->seconds >= 0) {
-        delay = w->seconds * 1000;
+        delay = remaining_ms(c, w->seconds);
     } else if (w->has_timestamp) {
         int64_t left = w->timestamp_ms - sf_now_ms();
         delay = left > 0 ? left : 0;

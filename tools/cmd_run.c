@@ -8,19 +8,19 @@
  */
 #include "engine/exec.h"
 #include "engine/json_util.h"
-#include "engine/loop_context.h"
 #include "engine/resources.h"
 #include "engine/store.h"
 #include "engine/xalloc.h"
 #include "states/states.h"
 #include "tools/cli.h"
+#include "tools/runner.h"
 
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char run_help[] =
     "usage: stepfn run DEF [--input JSON | --input-file FILE|-] [--name NAME]\n"
@@ -160,28 +160,30 @@ static char *machine_name(const char *def_path)
     return name;
 }
 
-typedef struct run_state {
-    sf_exec *exec;
-    uv_signal_t sigint, sigterm;
-    bool finished;
-} run_state;
+/* run.json beside the history: what `resume` and `replay` need to run the
+ * stored definition again the same way (where relative paths resolve, which
+ * resource map, which durability). */
+static char *definition_folder(const char *def_path);
 
-static void on_signal(uv_signal_t *s, int signum)
+static int write_run_meta(const char *dir, const run_options *o, const char *sm_name,
+                          char **err)
 {
-    run_state *rs = s->data;
-    fprintf(stderr, "stepfn run: %s received; aborting the execution\n",
-            signum == SIGINT ? "SIGINT" : "SIGTERM");
-    sf_exec_abort(rs->exec, "States.Aborted",
-                  signum == SIGINT ? "Interrupted (SIGINT)" : "Terminated (SIGTERM)");
-}
-
-static void on_done(sf_exec *e, void *data)
-{
-    (void)e;
-    run_state *rs = data;
-    rs->finished = true;
-    uv_close((uv_handle_t *)&rs->sigint, NULL);
-    uv_close((uv_handle_t *)&rs->sigterm, NULL);
+    char resolved[PATH_MAX];
+    char *folder = definition_folder(o->def_path);
+    json_t *meta = json_object();
+    json_object_set_new(meta, "stateMachineName", json_string(sm_name));
+    json_object_set_new(meta, "definitionFolder", folder ? json_string(folder) : json_null());
+    json_object_set_new(meta, "resources",
+                        o->resources && realpath(o->resources, resolved)
+                            ? json_string(resolved)
+                            : json_null());
+    json_object_set_new(meta, "fsync", json_string(sf_fsync_policy_name(o->fsync)));
+    char *text = json_dumps(meta, JSON_INDENT(2));
+    int rc = sf_store_write_file(dir, "run.json", text, strlen(text), err);
+    free(text);
+    json_decref(meta);
+    free(folder);
+    return rc;
 }
 
 static int execute(const run_options *o, sf_definition *def, json_t *input, const char *def_text,
@@ -195,8 +197,7 @@ static int execute(const run_options *o, sf_definition *def, json_t *input, cons
         name = uuid;
     }
     char *err = NULL;
-    bool exists = false;
-    int status = SF_EXIT_OK;
+    bool exists = false, busy = false;
     char *dir = sf_store_create_execution(store, name, def_text, def_len, &exists, &err);
     if (!dir) {
         fprintf(stderr, "stepfn run: %s\n", err);
@@ -205,37 +206,27 @@ static int execute(const run_options *o, sf_definition *def, json_t *input, cons
         return exists ? SF_EXIT_USAGE : SF_EXIT_STORE;
     }
     char *sm_name = machine_name(o->def_path);
-    sf_exec_config cfg = {.name = name, .state_machine_name = sm_name, .exec_dir = dir,
-                          .fsync = o->fsync};
-    uv_loop_t loop = {0}; /* uv_loop_init keeps loop.data, which the loop context reads */
-    uv_loop_init(&loop);
-    run_state rs = {0};
-    rs.exec = sf_exec_start(&loop, def, input, &cfg, on_done, &rs, &err);
-    if (!rs.exec) {
+    int status = SF_EXIT_STORE;
+    int lock = sf_store_lock(dir, &busy, &err);
+    if (lock >= 0 && write_run_meta(dir, o, sm_name, &err) == 0) {
+        sf_exec_config cfg = {.name = name, .state_machine_name = sm_name, .exec_dir = dir,
+                              .fsync = o->fsync};
+        sf_runner *runner = sf_runner_new("run");
+        sf_exec *e = sf_exec_start(sf_runner_loop(runner), def, input, &cfg,
+                                   sf_runner_exec_done, runner, &err);
+        if (e) {
+            sf_runner_add(runner, e, lock, store);
+            lock = -1;
+            status = sf_runner_run(runner, o->format);
+        }
+        sf_runner_free(runner);
+    }
+    if (err) {
         fprintf(stderr, "stepfn run: %s\n", err);
         free(err);
-        status = SF_EXIT_STORE;
-    } else {
-        uv_signal_init(&loop, &rs.sigint);
-        uv_signal_init(&loop, &rs.sigterm);
-        rs.sigint.data = rs.sigterm.data = &rs;
-        uv_signal_start(&rs.sigint, on_signal, SIGINT);
-        uv_signal_start(&rs.sigterm, on_signal, SIGTERM);
-        uv_run(&loop, UV_RUN_DEFAULT);
-        const char *store_error = sf_exec_store_error(rs.exec);
-        if (store_error) {
-            fprintf(stderr, "stepfn run: %s\n", store_error);
-            status = SF_EXIT_STORE;
-        } else {
-            const sf_summary *s = sf_exec_summary(rs.exec);
-            sf_cli_print_execution(s, o->format, store);
-            status = sf_cli_exit_for_status(s->status);
-        }
-        sf_exec_free(rs.exec);
     }
-    sf_loop_context_close(&loop); /* the HTTP client's connections and handles */
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    if (lock >= 0)
+        close(lock);
     free(sm_name);
     free(dir);
     free(store);

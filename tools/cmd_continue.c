@@ -1,0 +1,358 @@
+/*
+ * cmd_continue.c — `stepfn resume [NAME]` and `stepfn replay NAME` (alias
+ * `redrive`): continue an execution of the store from its history.
+ *
+ * Both run the definition stored with the execution (definition.json), with
+ * the folder and resource map recorded in run.json, so editing the original
+ * file never silently changes what a replay runs; `replay --definition FILE`
+ * is the explicit way to replay with a fixed definition (the old one is kept
+ * as definition.N.json). Each execution is locked while it runs: a resume
+ * never touches an execution another live process is running.
+ */
+#include "engine/exec.h"
+#include "engine/history.h"
+#include "engine/json_util.h"
+#include "engine/resources.h"
+#include "engine/store.h"
+#include "engine/xalloc.h"
+#include "states/states.h"
+#include "tools/cli.h"
+#include "tools/runner.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* An execution of the store, loaded to be continued. */
+typedef struct stored_exec {
+    char *name;
+    char *dir;
+    json_t *events;
+    sf_summary summary;
+    json_t *meta; /* run.json, or an empty object */
+    sf_resources *resources;
+    sf_definition *def;
+    int lock;
+} stored_exec;
+
+static void stored_free(stored_exec *s)
+{
+    if (s->lock >= 0)
+        close(s->lock);
+    sf_definition_free(s->def);
+    sf_resources_free(s->resources);
+    json_decref(s->meta);
+    json_decref(s->events);
+    sf_summary_free(&s->summary);
+    free(s->dir);
+    free(s->name);
+    memset(s, 0, sizeof *s);
+    s->lock = -1;
+}
+
+static const char *meta_string(const stored_exec *s, const char *key)
+{
+    return json_string_value(json_object_get(s->meta, key));
+}
+
+/* Compile the stored definition (or def_path instead, for --definition)
+ * with the recorded folder and resource map. */
+static int compile_stored(const char *cmd, stored_exec *s, const char *def_path)
+{
+    char *err = NULL;
+    const char *map = meta_string(s, "resources");
+    if (map && !(s->resources = sf_resources_load(map, &err))) {
+        fprintf(stderr, "stepfn %s: %s: %s\n", cmd, s->name, err);
+        free(err);
+        return SF_EXIT_USAGE;
+    }
+    char *stored = sf_store_file(s->dir, "definition.json");
+    const char *path = def_path ? def_path : stored;
+    size_t len;
+    char *text = sf_read_file(path, &len);
+    int status = SF_EXIT_OK;
+    if (!text) {
+        fprintf(stderr, "stepfn %s: %s: cannot read: %s\n", cmd, path, strerror(errno));
+        status = def_path ? SF_EXIT_INVALID_DEFINITION : SF_EXIT_STORE;
+    } else {
+        sf_diags diags = SF_DIAGS_INIT;
+        sf_load_options load = {.base_dir = meta_string(s, "definitionFolder"),
+                                .resources = s->resources};
+        s->def = sf_definition_parse_ex(text, len, path, sf_state_types, &load, &diags);
+        sf_cli_print_diags(stderr, path, &diags);
+        if (!s->def || diags.errors)
+            status = SF_EXIT_INVALID_DEFINITION;
+        sf_diags_free(&diags);
+    }
+    free(text);
+    free(stored);
+    return status;
+}
+
+/* Read the history, run.json and the lock of execution `name`. */
+static int load_stored(const char *cmd, const char *store, const char *name, stored_exec *s)
+{
+    memset(s, 0, sizeof *s);
+    s->lock = -1;
+    s->name = sf_strdup(name);
+    int status = sf_cli_load_summary(store, name, &s->summary, &s->events);
+    if (status != SF_EXIT_OK)
+        return status;
+    char *err = NULL;
+    s->dir = sf_store_execution_dir(store, name, &err);
+    char *meta_path = sf_store_file(s->dir, "run.json");
+    s->meta = json_load_file(meta_path, 0, NULL);
+    if (!s->meta)
+        s->meta = json_object();
+    free(meta_path);
+    bool busy = false;
+    s->lock = sf_store_lock(s->dir, &busy, &err);
+    if (s->lock < 0) {
+        fprintf(stderr, "stepfn %s: %s\n", cmd, err);
+        free(err);
+        return busy ? SF_EXIT_USAGE : SF_EXIT_STORE;
+    }
+    return SF_EXIT_OK;
+}
+
+static sf_fsync_policy stored_fsync(const stored_exec *s)
+{
+    sf_fsync_policy p = SF_FSYNC_END;
+    const char *text = meta_string(s, "fsync");
+    if (text)
+        sf_fsync_policy_parse(text, &p);
+    return p;
+}
+
+/* The state machine name: recorded in run.json, else taken from the ARN. */
+static const char *machine_name(const stored_exec *s)
+{
+    const char *name = meta_string(s, "stateMachineName");
+    if (name)
+        return name;
+    const char *arn = s->summary.state_machine_arn;
+    const char *colon = arn ? strrchr(arn, ':') : NULL;
+    return colon ? colon + 1 : "stepfn";
+}
+
+static bool start_continue(const char *cmd, sf_runner *runner, stored_exec *s,
+                           sf_replay_mode mode, const char *from, const char *store)
+{
+    char *err = NULL;
+    sf_exec_config cfg = {.name = s->name, .state_machine_name = machine_name(s),
+                          .exec_dir = s->dir, .fsync = stored_fsync(s)};
+    sf_exec *e = sf_exec_continue(sf_runner_loop(runner), s->def, s->events, mode, from, &cfg,
+                                  sf_runner_exec_done, runner, &err);
+    if (!e) {
+        fprintf(stderr, "stepfn %s: %s: %s\n", cmd, s->name, err);
+        free(err);
+        return false;
+    }
+    sf_runner_add(runner, e, s->lock, store);
+    s->lock = -1; /* the runner releases it when the execution ends */
+    return true;
+}
+
+/* ---- resume ---- */
+
+static const char resume_help[] =
+    "usage: stepfn resume [NAME] [--store DIR] [--format text|json]\n"
+    "\n"
+    "Continues executions whose process died (kill -9, power loss, a crash)\n"
+    "from their history: NAME, or every execution of the store that is still\n"
+    "RUNNING and that no live process holds. Steps whose results are recorded\n"
+    "are not run again; a task that was in flight is invoked again\n"
+    "(at-least-once). Waits and retry back-offs continue with the time left.\n";
+
+typedef struct continue_options {
+    const char *name;
+    const char *store;
+    const char *from;
+    const char *definition;
+    sf_format format;
+} continue_options;
+
+static int parse_continue(const char *cmd, const char *help, int argc, char **argv,
+                          continue_options *o, bool is_replay)
+{
+    sf_args a;
+    sf_args_init(&a, argc, argv);
+    for (; a.i < argc; a.i++) {
+        if (sf_args_is_help(&a)) {
+            fputs(help, stdout);
+            return -1;
+        } else if (sf_args_option(&a, "--store")) {
+            o->store = a.value;
+        } else if (sf_args_option(&a, "--format")) {
+            if (!a.failed && !sf_cli_parse_format(cmd, a.value, &o->format))
+                return SF_EXIT_USAGE;
+        } else if (is_replay && sf_args_option(&a, "--from")) {
+            o->from = a.value;
+        } else if (is_replay && sf_args_option(&a, "--definition")) {
+            o->definition = a.value;
+        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
+            return sf_cli_usage_error(cmd, "unknown option '%s'", argv[a.i]);
+        } else if (!o->name) {
+            o->name = argv[a.i];
+        } else {
+            return sf_cli_usage_error(cmd, "unexpected argument '%s'", argv[a.i]);
+        }
+        if (a.failed)
+            return SF_EXIT_USAGE;
+    }
+    if (is_replay && !o->name)
+        return sf_cli_usage_error(cmd, "missing the execution name");
+    return SF_EXIT_OK;
+}
+
+/* Load and start one execution to resume. quiet: skip what is not
+ * resumable without complaint (resuming the whole store). */
+static int resume_one(sf_runner *runner, const char *store, const char *name, bool quiet,
+                      stored_exec *s)
+{
+    int status = load_stored("resume", store, name, s);
+    if (status == SF_EXIT_OK && strcmp(s->summary.status, "RUNNING") != 0) {
+        if (!quiet)
+            fprintf(stderr,
+                    "stepfn resume: %s is %s, not cut off while running; nothing to "
+                    "resume%s\n",
+                    name, s->summary.status,
+                    strcmp(s->summary.status, "SUCCEEDED") ? " (use 'stepfn replay')" : "");
+        return quiet ? SF_EXIT_OK : SF_EXIT_USAGE;
+    }
+    if (status != SF_EXIT_OK)
+        return quiet ? SF_EXIT_OK : status;
+    status = compile_stored("resume", s, NULL);
+    if (status == SF_EXIT_OK && !start_continue("resume", runner, s, SF_REPLAY_RESUME, NULL, store))
+        status = SF_EXIT_STORE;
+    return status;
+}
+
+int sf_cmd_resume(int argc, char **argv)
+{
+    continue_options o = {.format = SF_FORMAT_TEXT};
+    int status = parse_continue("resume", resume_help, argc, argv, &o, false);
+    if (status)
+        return status < 0 ? SF_EXIT_OK : status;
+    char *store = sf_store_resolve(o.store);
+    char *err = NULL;
+    size_t n = 1;
+    char **names = o.name ? NULL : sf_store_list(store, &n, &err);
+    if (!o.name && !names) {
+        fprintf(stderr, "stepfn resume: %s\n", err);
+        free(err);
+        free(store);
+        return SF_EXIT_STORE;
+    }
+    stored_exec *loaded = sf_calloc(n ? n : 1, sizeof *loaded);
+    sf_runner *runner = sf_runner_new("resume");
+    size_t started = 0;
+    for (size_t i = 0; i < n && status == SF_EXIT_OK; i++) {
+        status = resume_one(runner, store, o.name ? o.name : names[i], !o.name, &loaded[i]);
+        started += loaded[i].lock < 0 && loaded[i].def && status == SF_EXIT_OK;
+    }
+    if (status == SF_EXIT_OK && started == 0 && !o.name)
+        fprintf(stderr, "stepfn resume: no execution of %s was cut off while running\n", store);
+    int run_status = sf_runner_run(runner, o.format);
+    sf_runner_free(runner);
+    for (size_t i = 0; i < n; i++)
+        stored_free(&loaded[i]);
+    free(loaded);
+    if (names)
+        sf_store_list_free(names, n);
+    free(store);
+    return status != SF_EXIT_OK ? status : run_status;
+}
+
+/* ---- replay ---- */
+
+static const char replay_help[] =
+    "usage: stepfn replay NAME [--from STATE] [--definition FILE] [--store DIR]\n"
+    "                          [--format text|json]\n"
+    "       (alias: stepfn redrive)\n"
+    "\n"
+    "Redrives a FAILED, TIMED_OUT or ABORTED execution, as AWS RedriveExecution\n"
+    "does: the states that did not succeed run again, those that succeeded are\n"
+    "not (their recorded output is used); inside a Map only failed or unstarted\n"
+    "iterations run again, inside a Parallel only unsuccessful branches. The new\n"
+    "events append to the same history and redriveCount goes up.\n"
+    "\n"
+    "  --from STATE        restart at the top-level STATE with the input it had\n"
+    "                      last time; it and every state after it run again\n"
+    "  --definition FILE   replay with this (fixed) definition instead of the one\n"
+    "                      stored with the execution; the old one is kept as\n"
+    "                      definition.N.json in the execution's folder\n";
+
+/* Swap in a fixed definition for the replay, keeping the previous one. */
+static int adopt_definition(stored_exec *s, const char *path)
+{
+    char *err = NULL;
+    size_t old_len, new_len;
+    char *old_path = sf_store_file(s->dir, "definition.json");
+    char *old_text = sf_read_file(old_path, &old_len);
+    char *new_text = sf_read_file(path, &new_len);
+    char *keep = sf_asprintf("definition.%d.json", s->summary.redrive_count);
+    int rc = old_text && new_text ? 0 : -1;
+    if (rc == 0)
+        rc = sf_store_write_file(s->dir, keep, old_text, old_len, &err);
+    if (rc == 0)
+        rc = sf_store_write_file(s->dir, "definition.json", new_text, new_len, &err);
+    if (rc != 0) {
+        fprintf(stderr, "stepfn replay: %s\n", err ? err : strerror(errno));
+        free(err);
+    }
+    free(keep);
+    free(new_text);
+    free(old_text);
+    free(old_path);
+    return rc == 0 ? SF_EXIT_OK : SF_EXIT_STORE;
+}
+
+static int check_replayable(const stored_exec *s)
+{
+    const char *st = s->summary.status;
+    if (strcmp(st, "SUCCEEDED") == 0) {
+        fprintf(stderr,
+                "stepfn replay: %s SUCCEEDED; only a FAILED, TIMED_OUT or ABORTED execution "
+                "can be redriven (start a new one with 'stepfn run')\n",
+                s->name);
+        return SF_EXIT_USAGE;
+    }
+    if (strcmp(st, "RUNNING") == 0) {
+        fprintf(stderr,
+                "stepfn replay: %s is still RUNNING by its history; if its process died, "
+                "continue it with 'stepfn resume %s'\n",
+                s->name, s->name);
+        return SF_EXIT_USAGE;
+    }
+    return SF_EXIT_OK;
+}
+
+int sf_cmd_replay(int argc, char **argv)
+{
+    continue_options o = {.format = SF_FORMAT_TEXT};
+    int status = parse_continue("replay", replay_help, argc, argv, &o, true);
+    if (status)
+        return status < 0 ? SF_EXIT_OK : status;
+    char *store = sf_store_resolve(o.store);
+    stored_exec s;
+    status = load_stored("replay", store, o.name, &s);
+    if (status == SF_EXIT_OK)
+        status = check_replayable(&s);
+    if (status == SF_EXIT_OK)
+        status = compile_stored("replay", &s, o.definition);
+    if (status == SF_EXIT_OK && o.definition)
+        status = adopt_definition(&s, o.definition);
+    sf_runner *runner = sf_runner_new("replay");
+    if (status == SF_EXIT_OK &&
+        !start_continue("replay", runner, &s, o.from ? SF_REPLAY_FROM : SF_REPLAY_REDRIVE, o.from,
+                        store))
+        status = SF_EXIT_USAGE;
+    if (status == SF_EXIT_OK)
+        status = sf_runner_run(runner, o.format);
+    sf_runner_free(runner);
+    stored_free(&s);
+    free(store);
+    return status;
+}
