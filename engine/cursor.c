@@ -55,18 +55,11 @@ int64_t sf_cursor_event(sf_cursor *c, const char *type, json_t *details)
     return id;
 }
 
-static char *type_event_name(const sf_state *st, const char *suffix)
-{
-    return sf_asprintf("%s%s", st->type->name, suffix);
-}
-
 /* A *StateExited event, with the state the cursor moves to next. */
 static void record_exit(sf_cursor *c, json_t *details, const sf_state *next)
 {
-    char *type = type_event_name(c->state, "StateExited");
-    c->last_event_id = sf_exec_record_ex(c->exec, c->last_event_id, type, details, c->scope,
-                                         next ? next->name : NULL);
-    free(type);
+    c->last_event_id = sf_exec_record_ex(c->exec, c->last_event_id, c->state->exited_event,
+                                         details, c->scope, next ? next->name : NULL);
 }
 
 json_t *sf_cursor_recorded(sf_cursor *c, const char *const *types)
@@ -83,14 +76,16 @@ static int64_t recorded_ms(const json_t *ev)
     return ts && sf_timestamp_parse(ts, &ns) ? ns / 1000000 : sf_now_ms();
 }
 
+/* stateEnteredEventDetails / stateExitedEventDetails. */
 static json_t *io_details(const char *name, const char *io_key, const char *text)
 {
-    char details_key[32];
-    snprintf(details_key, sizeof details_key, "%sDetails", io_key);
+    bool input = io_key[0] == 'i';
     json_t *d = json_object();
     json_object_set_new(d, "name", json_string(name));
     json_object_set_new(d, io_key, json_string(text));
-    json_object_set_new(d, details_key, json_pack("{s:b}", "truncated", 0));
+    json_t *truncated = json_object();
+    json_object_set_new(truncated, "truncated", json_false());
+    json_object_set_new(d, input ? "inputDetails" : "outputDetails", truncated);
     return d;
 }
 
@@ -608,11 +603,9 @@ static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
     free(c->retry_attempts);
     c->retry_attempts = st->retrier_count ? sf_calloc(st->retrier_count, sizeof(int)) : NULL;
     char *text = sf_json_compact(input);
-    char *type = type_event_name(st, "StateEntered");
-    c->entered_event_id = sf_cursor_event(c, type, io_details(st->name, "input", text));
+    c->entered_event_id = sf_cursor_event(c, st->entered_event, io_details(st->name, "input", text));
     if (sf_exec_last_match(c->exec)) /* resuming a state in flight: keep its clock */
         c->entered_ms = recorded_ms(sf_exec_last_match(c->exec));
-    free(type);
     free(text);
     run_current_state(c);
 }

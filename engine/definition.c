@@ -739,6 +739,8 @@ static sf_state *compile_state(sf_compile_ctx *cc, sf_machine *m, const char *na
     st->pointer = sf_strdup(pointer);
     st->json = obj;
     st->type = type;
+    st->entered_event = sf_asprintf("%sStateEntered", type->name);
+    st->exited_event = sf_asprintf("%sStateExited", type->name);
     st->machine = m;
     sf_state *outer = cc->state;
     cc->state = st;
@@ -1328,6 +1330,8 @@ static void free_state(sf_state *st)
     free_rules(st);
     free(st->name);
     free(st->pointer);
+    free(st->entered_event);
+    free(st->exited_event);
     free(st);
 }
 

@@ -59,6 +59,8 @@ struct sf_state {
     json_t *json;  /* borrowed from the definition document */
     const sf_state_type *type;
     sf_machine *machine; /* the machine this state belongs to */
+    char *entered_event; /* "<Type>StateEntered", made once for the hot path */
+    char *exited_event;  /* "<Type>StateExited" */
 
     sf_state *next; /* resolved Next, NULL when End (or terminal type) */
     bool end;

@@ -82,15 +82,13 @@ int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, jso
         json_decref(details);
         return json_integer_value(json_object_get(e->last_match, "id"));
     }
-    int64_t id = e->next_event_id++;
-    json_t *ev = sf_history_event_new(id, previous_id, sf_now_ms(), type, details);
-    if (scope)
-        json_object_set(ev, "scope", scope);
-    if (next)
-        json_object_set_new(ev, "next", json_string(next));
-    sf_history_append(e->history, ev);
-    sf_summary_apply(&e->summary, ev);
-    json_decref(ev);
+    sf_event_parts ev = {.id = e->next_event_id++, .previous_id = previous_id,
+                         .timestamp_ms = sf_now_ms(), .type = type, .details = details,
+                         .scope = scope, .next = next};
+    sf_history_append_parts(e->history, &ev);
+    sf_summary_apply_parts(&e->summary, type, ev.id, ev.timestamp_ms, details);
+    json_decref(details);
+    int64_t id = ev.id;
     if (!uv_is_active((uv_handle_t *)&e->flush_prepare))
         uv_prepare_start(&e->flush_prepare, flush_history);
     return id;

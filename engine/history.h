@@ -38,6 +38,18 @@ sf_history *sf_history_open_append(const char *path, sf_fsync_policy policy, cha
 /* Append an event. Borrows event. The line is buffered until
  * sf_history_flush (the engine flushes every loop turn). */
 void sf_history_append(sf_history *h, json_t *event);
+
+/* The same line as sf_history_append of the event sf_history_event_new
+ * would build, plus "scope" and "next" when given, written straight into
+ * the buffer: the engine's path for every event. All members borrowed. */
+typedef struct sf_event_parts {
+    int64_t id, previous_id, timestamp_ms;
+    const char *type;
+    json_t *details; /* may be NULL */
+    json_t *scope;   /* may be NULL */
+    const char *next; /* may be NULL */
+} sf_event_parts;
+void sf_history_append_parts(sf_history *h, const sf_event_parts *e);
 /* Write buffered lines, and fsync as the policy says (force_sync: fsync
  * unless the policy is NEVER). Returns 0, or -1 with *err set. */
 int sf_history_flush(sf_history *h, bool force_sync, char **err);

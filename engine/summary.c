@@ -4,6 +4,7 @@
  * counters.
  */
 #include "engine/summary.h"
+#include "engine/history.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"
 
@@ -44,58 +45,74 @@ static int64_t event_ms(const json_t *event)
     return ts && sf_timestamp_parse(ts, &ns) ? ns / 1000000 : 0;
 }
 
-static const char *detail_string(const json_t *event, const char *key, const char *field)
+static const char *detail(const json_t *details, const char *field)
 {
-    return json_string_value(json_object_get(json_object_get(event, key), field));
+    return json_string_value(json_object_get(details, field));
 }
 
-static void apply_end(sf_summary *s, const json_t *event, const char *status, const char *key)
+static void apply_end(sf_summary *s, const json_t *details, const char *status, int64_t ms)
 {
     s->status = status;
-    s->stop_ms = event_ms(event);
-    replace(&s->error, detail_string(event, key, "error"));
-    replace(&s->cause, detail_string(event, key, "cause"));
+    s->stop_ms = ms;
+    replace(&s->error, detail(details, "error"));
+    replace(&s->cause, detail(details, "cause"));
     replace(&s->failed_state, s->last_entered);
+}
+
+static bool ends_with(const char *s, size_t n, const char *suffix)
+{
+    size_t k = strlen(suffix);
+    return n > k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+void sf_summary_apply_parts(sf_summary *s, const char *type, int64_t id, int64_t ms,
+                            const json_t *details)
+{
+    s->event_count++;
+    s->last_event_id = id;
+    size_t n = strlen(type);
+    if (ends_with(type, n, "StateEntered")) { /* the common case first */
+        replace(&s->last_entered, detail(details, "name"));
+    } else if (strncmp(type, "Execution", 9) != 0) {
+        return;
+    } else if (strcmp(type, "ExecutionStarted") == 0) {
+        s->start_ms = ms;
+        replace(&s->input, detail(details, "input"));
+        replace(&s->name, detail(details, "name"));
+        replace(&s->execution_arn, detail(details, "executionArn"));
+        replace(&s->state_machine_arn, detail(details, "stateMachineArn"));
+    } else if (strcmp(type, "ExecutionSucceeded") == 0) {
+        s->status = "SUCCEEDED";
+        s->stop_ms = ms;
+        replace(&s->output, detail(details, "output"));
+    } else if (strcmp(type, "ExecutionFailed") == 0) {
+        apply_end(s, details, "FAILED", ms);
+    } else if (strcmp(type, "ExecutionTimedOut") == 0) {
+        apply_end(s, details, "TIMED_OUT", ms);
+    } else if (strcmp(type, "ExecutionAborted") == 0) {
+        apply_end(s, details, "ABORTED", ms);
+    } else if (strcmp(type, "ExecutionRedriven") == 0) {
+        s->status = "RUNNING";
+        s->stop_ms = 0;
+        s->redrive_ms = ms;
+        s->redrive_count = (int)json_integer_value(json_object_get(details, "redriveCount"));
+        replace(&s->error, NULL);
+        replace(&s->cause, NULL);
+        replace(&s->output, NULL);
+    }
 }
 
 void sf_summary_apply(sf_summary *s, const json_t *event)
 {
     const char *type = json_string_value(json_object_get(event, "type"));
-    s->event_count++;
-    s->last_event_id = json_integer_value(json_object_get(event, "id"));
-    if (!type)
+    if (!type) {
+        s->event_count++;
         return;
-    size_t n = strlen(type);
-    if (strcmp(type, "ExecutionStarted") == 0) {
-        const char *k = "executionStartedEventDetails";
-        s->start_ms = event_ms(event);
-        replace(&s->input, detail_string(event, k, "input"));
-        replace(&s->name, detail_string(event, k, "name"));
-        replace(&s->execution_arn, detail_string(event, k, "executionArn"));
-        replace(&s->state_machine_arn, detail_string(event, k, "stateMachineArn"));
-    } else if (strcmp(type, "ExecutionSucceeded") == 0) {
-        s->status = "SUCCEEDED";
-        s->stop_ms = event_ms(event);
-        replace(&s->output, detail_string(event, "executionSucceededEventDetails", "output"));
-    } else if (strcmp(type, "ExecutionFailed") == 0) {
-        apply_end(s, event, "FAILED", "executionFailedEventDetails");
-    } else if (strcmp(type, "ExecutionTimedOut") == 0) {
-        apply_end(s, event, "TIMED_OUT", "executionTimedOutEventDetails");
-    } else if (strcmp(type, "ExecutionAborted") == 0) {
-        apply_end(s, event, "ABORTED", "executionAbortedEventDetails");
-    } else if (strcmp(type, "ExecutionRedriven") == 0) {
-        s->status = "RUNNING";
-        s->stop_ms = 0;
-        s->redrive_ms = event_ms(event);
-        s->redrive_count = (int)json_integer_value(
-            json_object_get(json_object_get(event, "executionRedrivenEventDetails"),
-                            "redriveCount"));
-        replace(&s->error, NULL);
-        replace(&s->cause, NULL);
-        replace(&s->output, NULL);
-    } else if (n > 12 && strcmp(type + n - 12, "StateEntered") == 0) {
-        replace(&s->last_entered, detail_string(event, "stateEnteredEventDetails", "name"));
     }
+    char *key = sf_history_details_key(type);
+    sf_summary_apply_parts(s, type, json_integer_value(json_object_get(event, "id")),
+                           event_ms(event), json_object_get(event, key));
+    free(key);
 }
 
 static void set_date(json_t *obj, const char *key, int64_t ms)

@@ -31,6 +31,10 @@ void sf_summary_init(sf_summary *s);
 void sf_summary_free(sf_summary *s);
 /* Fold one event (borrowed) into the summary. */
 void sf_summary_apply(sf_summary *s, const json_t *event);
+/* The same from an event's parts (details borrowed, may be NULL): what the
+ * engine calls as it records, without building the event object. */
+void sf_summary_apply_parts(sf_summary *s, const char *type, int64_t id, int64_t timestamp_ms,
+                            const json_t *details);
 /* DescribeExecution-shaped object (new reference). */
 json_t *sf_summary_describe(const sf_summary *s);
 

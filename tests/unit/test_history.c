@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "engine/crc32.h"
 #include "engine/history.h"
 #include "engine/json_util.h"
 #include "engine/xalloc.h"
@@ -185,6 +186,16 @@ static void test_details_key_follows_aws_names(void **state)
     }
 }
 
+static void test_crc32_matches_the_standard_check_value(void **state)
+{
+    (void)state;
+    assert_int_equal(sf_crc32(0, "123456789", 9), 0xCBF43926u);
+    /* long enough for the eight-bytes-at-a-time path, and split anywhere */
+    const char *text = "The quick brown fox jumps over the lazy dog";
+    assert_int_equal(sf_crc32(0, text, strlen(text)), 0x414FA339u);
+    assert_int_equal(sf_crc32(sf_crc32(0, text, 13), text + 13, strlen(text) - 13), 0x414FA339u);
+}
+
 static void test_fsync_policy_names(void **state)
 {
     (void)state;
@@ -205,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_create_refuses_existing_file),
         cmocka_unit_test(test_details_key_follows_aws_names),
         cmocka_unit_test(test_fsync_policy_names),
+        cmocka_unit_test(test_crc32_matches_the_standard_check_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

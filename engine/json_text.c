@@ -1,0 +1,234 @@
+/*
+ * json_text.c — see json_text.h.
+ *
+ * Why not json_dumps(JSON_COMPACT): jansson prints every real with 17
+ * significant digits, so 8.95 becomes 8.9499999999999993, which AWS (Java)
+ * never shows; and it writes through a callback per fragment, which costs
+ * more than the rest of a Pass state. Here a real gets the shortest form
+ * that reads back as the same double (15, 16 or 17 digits) and keeps a ".0"
+ * when it is whole, as Java does; everything else is copied in runs.
+ */
+#include "engine/json_text.h"
+#include "engine/jsonpath.h"
+#include "engine/xalloc.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef sf_text text_buffer;
+
+void sf_text_reserve(sf_text *b, size_t extra)
+{
+    if (b->len + extra + 1 > b->cap) {
+        while (b->len + extra + 1 > b->cap)
+            b->cap = b->cap ? b->cap * 2 : 256;
+        b->data = sf_realloc(b->data, b->cap);
+    }
+}
+
+static inline void put(text_buffer *b, const char *s, size_t n)
+{
+    sf_text_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void put_str(text_buffer *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
+/* Bytes that need escaping inside a JSON string: '"', '\\' and controls. */
+static const unsigned char needs_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, ['"'] = 1, ['\\'] = 1,
+};
+
+static void put_escape(text_buffer *b, unsigned char c)
+{
+    char esc[8];
+    const char *named = c == '"'    ? "\\\""
+                        : c == '\\' ? "\\\\"
+                        : c == '\b' ? "\\b"
+                        : c == '\f' ? "\\f"
+                        : c == '\n' ? "\\n"
+                        : c == '\r' ? "\\r"
+                        : c == '\t' ? "\\t"
+                                    : NULL;
+    if (!named) {
+        snprintf(esc, sizeof esc, "\\u%04x", c);
+        named = esc;
+    }
+    put_str(b, named);
+}
+
+/* True when any of the 8 bytes in w is below 0x20, '"' or '\\' (the
+ * classic "has a zero byte" bit trick applied to w, w ^ '"' and w ^ '\\'). */
+static inline bool word_needs_escape(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    uint64_t control = (w - ones * 0x20) & ~w;
+    uint64_t q = (quote - ones) & ~quote, bs = (backslash - ones) & ~backslash;
+    return ((control | q | bs) & highs) != 0;
+}
+
+/* Plain runs are copied whole: most strings need no escape at all, and
+ * they are scanned eight bytes at a time. */
+static void put_string(text_buffer *b, const char *s, size_t n)
+{
+    sf_text_reserve(b, n + 2);
+    b->data[b->len++] = '"';
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!word_needs_escape(w)) {
+                i += 7;
+                continue;
+            }
+        }
+        unsigned char c = (unsigned char)s[i];
+        if (!needs_escape[c])
+            continue;
+        put(b, s + start, i - start);
+        put_escape(b, c);
+        start = i + 1;
+    }
+    put(b, s + start, n - start);
+    put(b, "\"", 1);
+}
+
+static void put_real(text_buffer *b, double d)
+{
+    char text[40];
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(text, sizeof text, "%.*g", precision, d);
+        if (strtod(text, NULL) == d)
+            break;
+    }
+    for (char *c = text; *c; c++)
+        if (*c == ',') /* a locale's decimal comma */
+            *c = '.';
+    if (!strpbrk(text, ".eE"))
+        strcat(text, ".0");
+    put_str(b, text);
+}
+
+static void put_value(text_buffer *b, json_t *v);
+
+static void put_object(text_buffer *b, json_t *v)
+{
+    put(b, "{", 1);
+    bool first = true;
+    for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
+        if (!first)
+            put(b, ",", 1);
+        first = false;
+        put_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
+        put(b, ":", 1);
+        put_value(b, json_object_iter_value(it));
+    }
+    put(b, "}", 1);
+}
+
+static void put_array(text_buffer *b, json_t *v)
+{
+    put(b, "[", 1);
+    size_t n = json_array_size(v);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            put(b, ",", 1);
+        put_value(b, json_array_get(v, i));
+    }
+    put(b, "]", 1);
+}
+
+static void put_value(text_buffer *b, json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        put_object(b, v);
+        break;
+    case JSON_ARRAY:
+        put_array(b, v);
+        break;
+    case JSON_STRING:
+        put_string(b, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER:
+        sf_text_put_int(b, json_integer_value(v));
+        break;
+    case JSON_REAL:
+        put_real(b, json_real_value(v));
+        break;
+    case JSON_TRUE:
+        put_str(b, "true");
+        break;
+    case JSON_FALSE:
+        put_str(b, "false");
+        break;
+    case JSON_NULL:
+        put_str(b, "null");
+        break;
+    }
+}
+
+char *sf_json_compact(const json_t *v)
+{
+    text_buffer b = {0};
+    if (!v)
+        put_str(&b, "null");
+    else /* jansson's iteration API takes non-const values; nothing is changed */
+        put_value(&b, (json_t *)v);
+    return b.data;
+}
+
+void sf_text_put(sf_text *t, const char *s, size_t n)
+{
+    put(t, s, n);
+}
+
+void sf_text_puts(sf_text *t, const char *s)
+{
+    put(t, s, strlen(s));
+}
+
+void sf_text_put_string(sf_text *t, const char *s, size_t n)
+{
+    put_string(t, s, n);
+}
+
+void sf_text_put_int(sf_text *t, long long v)
+{
+    char digits[24];
+    char *end = digits + sizeof digits, *p = end;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    put(t, p, (size_t)(end - p));
+}
+
+void sf_text_put_json(sf_text *t, const json_t *v)
+{
+    if (!v)
+        put_str(t, "null");
+    else /* jansson's iteration API takes non-const values; nothing is changed */
+        put_value(t, (json_t *)v);
+}
+
+void sf_text_free(sf_text *t)
+{
+    free(t->data);
+    t->data = NULL;
+    t->len = t->cap = 0;
+}

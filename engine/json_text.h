@@ -1,0 +1,35 @@
+/*
+ * json_text.h — writing JSON text fast into a growable buffer.
+ *
+ * Used wherever the engine turns values into text on a hot path: history
+ * lines (every event), values quoted in error causes (sf_json_compact).
+ * Output is compact: no spaces, object keys in insertion order, '/' and
+ * non-ASCII characters left as UTF-8, only '"', '\\' and control characters
+ * escaped, and reals in their shortest round-trip form with a ".0" when
+ * whole (as AWS, a Java service, prints them: 8.95, not 8.9499999999999993).
+ *
+ * The buffer is always NUL-terminated after a put. Allocation failure
+ * aborts, as everywhere in the engine.
+ */
+#ifndef SF_JSON_TEXT_H
+#define SF_JSON_TEXT_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+typedef struct sf_text {
+    char *data;
+    size_t len, cap;
+} sf_text;
+
+void sf_text_reserve(sf_text *t, size_t extra);
+void sf_text_put(sf_text *t, const char *s, size_t n);
+void sf_text_puts(sf_text *t, const char *s);
+/* A JSON string literal: quoted and escaped. */
+void sf_text_put_string(sf_text *t, const char *s, size_t n);
+void sf_text_put_int(sf_text *t, long long v);
+/* Compact JSON of v (borrowed); NULL prints as null. */
+void sf_text_put_json(sf_text *t, const json_t *v);
+void sf_text_free(sf_text *t);
+
+#endif
