@@ -60,6 +60,7 @@ int sf_cmd_validate(int argc, char **argv);
 int sf_cmd_describe(int argc, char **argv);
 int sf_cmd_history(int argc, char **argv);
 int sf_cmd_list(int argc, char **argv);
+int sf_cmd_graph(int argc, char **argv);
 int sf_cmd_resume(int argc, char **argv);
 int sf_cmd_replay(int argc, char **argv);
 

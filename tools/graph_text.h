@@ -27,7 +27,8 @@ void graph_text_free(graph_text *t);
 void graph_text_append(graph_text *t, const char *s);
 void graph_text_append_n(graph_text *t, const char *s, size_t n);
 void graph_text_printf(graph_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Hand over the text (malloc'd) and leave t empty. */
+/* Hand over the text (malloc'd) and leave t empty: nothing left to free,
+ * though t may be appended to again. */
 char *graph_text_steal(graph_text *t);
 
 /* Append s escaped for an HTML-like label, cut to max_chars characters

@@ -16,6 +16,7 @@ static const struct {
     {"describe", sf_cmd_describe, "show an execution, shaped like DescribeExecution"},
     {"history", sf_cmd_history, "print an execution's events, as GetExecutionHistory"},
     {"list", sf_cmd_list, "list the executions in the store, newest first"},
+    {"graph", sf_cmd_graph, "draw a definition or an execution as Graphviz (DOT, SVG, PNG)"},
     {"replay", sf_cmd_replay, "redrive a failed execution from where it failed"},
     {"redrive", sf_cmd_replay, "the same as replay (the AWS name)"},
     {"resume", sf_cmd_resume, "continue executions cut off by a crash"},
