@@ -1,9 +1,11 @@
 # Thin wrapper over CMake for the README's two commands and a few helpers.
 # The build itself lives in CMakeLists.txt; nothing here is needed to use it.
 #
-#   make run             set up, build, run the lab pipeline (or hello.asl.json)
+#   make run             set up, build, run the lab pipeline (integration-patterns)
+#   make lab             the same for all three lab pipelines
 #   make test            set up, build, run the whole suite with ctest
 #   make test-sanitize   the same under ASan+UBSan, in build-asan/
+#   make bench           the benchmarks (BENCH_ARGS=--peer to compare with the peer)
 #   make build | clean | format | conformance
 
 BUILD_DIR    ?= build
@@ -19,7 +21,7 @@ STEPFN       := ./$(BUILD_DIR)/stepfn
 
 FORMAT_DIRS  := $(wildcard engine states tools tests definitions bench)
 
-.PHONY: all bootstrap build build-asan run test test-sanitize conformance format clean
+.PHONY: all bootstrap build build-asan run lab test test-sanitize conformance bench format clean
 
 all: build
 
@@ -34,18 +36,18 @@ build-asan: bootstrap
 	cmake -S . -B $(ASAN_DIR) -DSTEPFN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 
-# The lab pipeline arrives in a later change; until then run the hello example.
+# The main job: the integration-patterns lab pipeline on its sample bucket
+# (definitions/README.md). Data goes to out/, executions to $(STEPFN_STORE).
 run: build
-	@if [ -f $(PIPELINE) ]; then \
-	    echo "$(STEPFN) run $(PIPELINE) --store $(STEPFN_STORE)"; \
-	    $(STEPFN) run $(PIPELINE) \
-	        --resources $(PIPELINE_DIR)/resources.json \
-	        --input-file $(PIPELINE_DIR)/input.json \
-	        --store $(STEPFN_STORE); \
-	else \
-	    echo "$(PIPELINE) not present yet; running $(HELLO)"; \
-	    $(STEPFN) run $(HELLO) --store $(STEPFN_STORE); \
-	fi
+	@sh definitions/run-pipeline.sh $(STEPFN) $(BUILD_DIR) $(STEPFN_STORE) integration-patterns
+
+# All three lab pipelines, one after the other.
+lab: build
+	@for p in integration-patterns product-visit bucket-notification; do \
+	    echo "== $$p"; \
+	    sh definitions/run-pipeline.sh $(STEPFN) $(BUILD_DIR) $(STEPFN_STORE) $$p || exit $$?; \
+	    echo; \
+	done
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j2
@@ -62,6 +64,10 @@ conformance: build
 	else \
 	    echo "no $(SHARED_CONF)/cases beside the repo; nothing to run"; \
 	fi
+
+# Benchmarks (bench/README.md): stepfn alone; BENCH_ARGS=--peer adds the peer.
+bench: bootstrap
+	python3 bench/run.py $(BENCH_ARGS)
 
 format:
 	@command -v clang-format >/dev/null 2>&1 || \

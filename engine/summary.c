@@ -28,6 +28,7 @@ void sf_summary_free(sf_summary *s)
     free(s->cause);
     free(s->failed_state);
     free(s->last_entered);
+    free(s->last_failure);
     memset(s, 0, sizeof *s);
 }
 
@@ -56,7 +57,30 @@ static void apply_end(sf_summary *s, const json_t *details, const char *status, 
     s->stop_ms = ms;
     replace(&s->error, detail(details, "error"));
     replace(&s->cause, detail(details, "cause"));
-    replace(&s->failed_state, s->last_entered);
+    /* A failure inside the engine names its state in AWS's cause prefix. */
+    static const char prefix[] = "An error occurred while executing the state '";
+    const char *cause = s->cause ? s->cause : "";
+    const char *quote = strncmp(cause, prefix, sizeof prefix - 1) == 0
+                            ? strstr(cause + sizeof prefix - 1, "' (entered at")
+                            : NULL;
+    if (quote) {
+        free(s->failed_state);
+        s->failed_state =
+            sf_strndup(cause + sizeof prefix - 1, (size_t)(quote - cause) - (sizeof prefix - 1));
+        return;
+    }
+    if (!s->last_failure)
+        replace(&s->last_failure, s->last_entered);
+    replace(&s->failed_state, s->last_failure);
+}
+
+/* Events that say a state failed. The state entered last is the one that
+ * failed, except under concurrent branches or iterations, where it is the
+ * best guess a fold without scopes can make; a Fail state names itself. */
+static bool is_failure_event(const char *type)
+{
+    return strcmp(type, "TaskFailed") == 0 || strcmp(type, "TaskTimedOut") == 0 ||
+           strcmp(type, "TaskStartFailed") == 0;
 }
 
 static bool ends_with(const char *s, size_t n, const char *suffix)
@@ -73,6 +97,10 @@ void sf_summary_apply_parts(sf_summary *s, const char *type, int64_t id, int64_t
     size_t n = strlen(type);
     if (ends_with(type, n, "StateEntered")) { /* the common case first */
         replace(&s->last_entered, detail(details, "name"));
+        if (strcmp(type, "FailStateEntered") == 0)
+            replace(&s->last_failure, s->last_entered);
+    } else if (is_failure_event(type)) {
+        replace(&s->last_failure, s->last_entered);
     } else if (strncmp(type, "Execution", 9) != 0) {
         return;
     } else if (strcmp(type, "ExecutionStarted") == 0) {
@@ -99,6 +127,7 @@ void sf_summary_apply_parts(sf_summary *s, const char *type, int64_t id, int64_t
         replace(&s->error, NULL);
         replace(&s->cause, NULL);
         replace(&s->output, NULL);
+        replace(&s->last_failure, NULL);
     }
 }
 
