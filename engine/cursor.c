@@ -196,7 +196,15 @@ static void retry_timer_fired(uv_timer_t *t)
 {
     sf_cursor *c = t->data;
     drop_context(c); /* $$.State.RetryCount changed */
+    /* Run the state under the drive loop's guard, as enter_state runs
+     * inside drive(): a retried state can end at once (a Task whose next
+     * outcome is replayed from the history on resume, a Parallel of Pass
+     * states), and that end must only be recorded here. Performing it
+     * inside run_current_state would finish and free a child cursor that
+     * this frame still uses. */
+    c->driving = true;
     run_current_state(c);
+    c->driving = false;
     drive(c);
 }
 
@@ -311,6 +319,7 @@ void sf_cursor_state_error(sf_cursor *c, sf_error *err)
             free(err->name);
             err->name = NULL;
         }
+        sf_exec_note_failure(c->exec, c->state->name);
         c->pending_end = SF_CURSOR_END_FAILED;
         sf_error_move(&c->pending_error, err);
     }

@@ -50,6 +50,7 @@ struct sf_exec {
     json_t *input;
     sf_replay *replay;
     json_t *last_match;
+    char *failed_state; /* the first state that failed with nothing to catch it */
     char *dir; /* the execution's folder in the store */
     sf_exec_done_cb done;
     void *done_data;
@@ -84,9 +85,12 @@ int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, jso
     }
     sf_event_parts ev = {.id = e->next_event_id++, .previous_id = previous_id,
                          .timestamp_ms = sf_now_ms(), .type = type, .details = details,
-                         .scope = scope, .next = next};
+                         .scope = scope, .next = next,
+                         .state = strcmp(type, "ExecutionFailed") == 0 ? e->failed_state : NULL};
     sf_history_append_parts(e->history, &ev);
     sf_summary_apply_parts(&e->summary, type, ev.id, ev.timestamp_ms, details);
+    if (ev.state)
+        sf_summary_set_failed_state(&e->summary, ev.state);
     json_decref(details);
     int64_t id = ev.id;
     if (!uv_is_active((uv_handle_t *)&e->flush_prepare))
@@ -98,6 +102,12 @@ int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t
                        json_t *scope)
 {
     return sf_exec_record_ex(e, previous_id, type, details, scope, NULL);
+}
+
+void sf_exec_note_failure(sf_exec *e, const char *state)
+{
+    if (!e->failed_state)
+        e->failed_state = sf_strdup(state);
 }
 
 sf_replay *sf_exec_replay(sf_exec *e)
@@ -386,7 +396,8 @@ static json_t *recorded_input(const sf_summary *s, char **err)
 {
     json_t *input = s->input ? json_loads(s->input, JSON_DECODE_ANY, NULL) : NULL;
     if (!input)
-        *err = sf_strdup("the history has no readable ExecutionStarted event");
+        *err = sf_strdup("the history has no readable ExecutionStarted event: the run was cut "
+                         "off before its start was recorded; start it again with 'stepfn run'");
     return input;
 }
 
@@ -419,9 +430,16 @@ sf_exec *sf_exec_continue(uv_loop_t *loop, sf_definition *def, json_t *events,
     e->replay = replay;
     double remaining = def->timeout_seconds * 1000.0;
     if (mode == SF_REPLAY_RESUME) {
-        remaining -= (double)(sf_now_ms() - folded.start_ms);
+        /* A redrive's TimeoutSeconds counts from the redrive, not from the
+         * original start, so a resumed redrive has what its run had left. */
+        int64_t since = folded.redrive_ms ? folded.redrive_ms : folded.start_ms;
+        remaining -= (double)(sf_now_ms() - since);
     } else {
         json_t *d = json_pack("{s:i}", "redriveCount", folded.redrive_count + 1);
+        /* Not an AWS field: a resume of this redrive needs to know it
+         * started at from_state (see replay.h). */
+        if (mode == SF_REPLAY_FROM)
+            json_object_set_new(d, "fromState", json_string(from_state));
         sf_exec_record(e, folded.last_event_id, "ExecutionRedriven", d, NULL);
     }
     e->context_base = make_context_base(e, cfg, input, folded.execution_arn,
@@ -444,6 +462,7 @@ void sf_exec_free(sf_exec *e)
     json_decref(e->input);
     json_decref(e->context_base);
     sf_replay_free(e->replay);
+    free(e->failed_state);
     sf_summary_free(&e->summary);
     free(e->store_error);
     free(e->dir);

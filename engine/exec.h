@@ -68,6 +68,9 @@ int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, jso
  * the recorded event the last sf_exec_record matched (NULL when it was
  * written afresh). */
 sf_replay *sf_exec_replay(sf_exec *e);
+/* A state failed with no Catch for it: the first one noted is named as the
+ * failing state on ExecutionFailed (the deepest, since it fails first). */
+void sf_exec_note_failure(sf_exec *e, const char *state);
 json_t *sf_exec_last_match(sf_exec *e);
 
 /* Record an event; details is stolen, scope borrowed (NULL at the top level:

@@ -231,6 +231,10 @@ void sf_history_append_parts(sf_history *h, const sf_event_parts *e)
         sf_text_puts(b, ",\"next\":");
         sf_text_put_string(b, e->next, strlen(e->next));
     }
+    if (e->state) {
+        sf_text_puts(b, ",\"state\":");
+        sf_text_put_string(b, e->state, strlen(e->state));
+    }
     sf_text_put(b, "}", 1);
     end_line(h);
 }

@@ -48,6 +48,7 @@ typedef struct sf_event_parts {
     json_t *details; /* may be NULL */
     json_t *scope;   /* may be NULL */
     const char *next; /* may be NULL */
+    const char *state; /* ExecutionFailed: the state that failed; may be NULL */
 } sf_event_parts;
 void sf_history_append_parts(sf_history *h, const sf_event_parts *e);
 /* Write buffered lines, and fsync as the policy says (force_sync: fsync

@@ -211,6 +211,19 @@ static bool is_execution_end(const char *type)
            strcmp(type, "ExecutionStarted") == 0 || strcmp(type, "ExecutionRedriven") == 0;
 }
 
+/* Set aside what a redrive re-runs, among the events indexed so far: from
+ * the last top-level entry of from_state on (--from), or in every scope
+ * what followed the entry of the state that did not finish. False when
+ * from_state was never entered at the top level. */
+static bool apply_redrive(sf_replay *r, const char *from_state)
+{
+    if (from_state)
+        return cut_top_level_at(&r->queues[0], from_state);
+    for (size_t k = 0; k < r->queue_count; k++)
+        drop_after_unfinished_entry(&r->queues[k]);
+    return true;
+}
+
 sf_replay *sf_replay_new(json_t *events, sf_replay_mode mode, const char *from_state, char **err)
 {
     sf_replay *r = SF_NEW(sf_replay);
@@ -220,14 +233,17 @@ sf_replay *sf_replay_new(json_t *events, sf_replay_mode mode, const char *from_s
     json_t *ev;
     json_array_foreach(events, i, ev)
     {
+        /* An earlier redrive set aside what it re-ran, exactly as it did
+         * when it started; without this, resuming a redrive cut off by a
+         * crash would replay the failure it was redriving. */
+        if (strcmp(event_type(ev), "ExecutionRedriven") == 0)
+            apply_redrive(r, json_string_value(json_object_get(event_details(ev), "fromState")));
         if (is_execution_end(event_type(ev)))
             continue; /* written by the execution itself, never matched */
         queue_push(queue_for(r, json_object_get(ev, "scope"), true), ev);
     }
-    if (mode == SF_REPLAY_REDRIVE) {
-        for (size_t k = 0; k < r->queue_count; k++)
-            drop_after_unfinished_entry(&r->queues[k]);
-    } else if (mode == SF_REPLAY_FROM && !cut_top_level_at(&r->queues[0], from_state)) {
+    if (mode != SF_REPLAY_RESUME &&
+        !apply_redrive(r, mode == SF_REPLAY_FROM ? from_state : NULL)) {
         *err = sf_asprintf("the execution never entered a top-level state named '%s'",
                            from_state);
         sf_replay_free(r);

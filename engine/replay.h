@@ -25,6 +25,11 @@
  * `--from STATE` instead cuts the top level at the last entry of STATE, so it
  * and everything after it run again with the input STATE had.
  *
+ * Each redrive of the history is applied again, at its ExecutionRedriven
+ * event, to the events recorded before it (a --from redrive records its
+ * state as "fromState" there, a local addition to the AWS event): so
+ * resuming a redrive that a crash cut off continues that redrive.
+ *
  * Ownership: a replay keeps references to the events it is given.
  */
 #ifndef SF_REPLAY_H

@@ -239,6 +239,7 @@ int sf_store_lock(const char *exec_dir, bool *busy, char **err)
         char pid[32] = "";
         ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
         pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0'; /* the file holds "PID\n" */
         *busy = errno == EWOULDBLOCK;
         *err = *busy ? sf_asprintf("%s is being run by another process (pid %s)", exec_dir,
                                    pid[0] ? pid : "?")

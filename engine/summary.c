@@ -131,6 +131,12 @@ void sf_summary_apply_parts(sf_summary *s, const char *type, int64_t id, int64_t
     }
 }
 
+void sf_summary_set_failed_state(sf_summary *s, const char *state)
+{
+    if (state)
+        replace(&s->failed_state, state);
+}
+
 void sf_summary_apply(sf_summary *s, const json_t *event)
 {
     const char *type = json_string_value(json_object_get(event, "type"));
@@ -141,6 +147,8 @@ void sf_summary_apply(sf_summary *s, const json_t *event)
     char *key = sf_history_details_key(type);
     sf_summary_apply_parts(s, type, json_integer_value(json_object_get(event, "id")),
                            event_ms(event), json_object_get(event, key));
+    if (strcmp(type, "ExecutionFailed") == 0)
+        sf_summary_set_failed_state(s, json_string_value(json_object_get(event, "state")));
     free(key);
 }
 

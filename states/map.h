@@ -75,10 +75,10 @@ typedef struct map_impl {
     map_number tolerated_percentage;
     /* Distributed Map (ProcessorConfig.Mode DISTRIBUTED) only. */
     bool distributed;
-    const char *label;          /* Label, borrowed from the definition; or NULL */
-    map_reader_config *reader;  /* ItemReader, or NULL: items from ItemsPath */
+    const char *label;           /* Label, borrowed from the definition; or NULL */
+    map_reader_config *reader;   /* ItemReader, or NULL: items from ItemsPath */
     map_batcher_config *batcher; /* ItemBatcher, or NULL */
-    map_writer_config *writer;  /* ResultWriter, or NULL */
+    map_writer_config *writer;   /* ResultWriter, or NULL */
 } map_impl;
 
 /* Failure tolerance of one run. An inline Map without either Tolerated*

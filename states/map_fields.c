@@ -64,8 +64,8 @@ static void number_path(sf_compile_ctx *cc, json_t *path, const char *ptr, const
                        cc->state->name, field, sf_json_type_name(path));
     else if (!out->path)
         sf_diags_error(cc->diags, SF_DIAG_INVALID_PATH, ptr,
-                       "State '%s': %s holds an invalid reference path '%s': %s",
-                       cc->state->name, field, text, why ? why : "syntax error");
+                       "State '%s': %s holds an invalid reference path '%s': %s", cc->state->name,
+                       field, text, why ? why : "syntax error");
     free(why);
 }
 
@@ -85,12 +85,12 @@ void map_compile_number(sf_compile_ctx *cc, json_t *obj, const char *base, const
         out->given = literal_number_ok(literal, integer, max, &out->value) && out->value >= min;
         if (!out->given && integer)
             sf_diags_error(cc->diags, SF_DIAG_INVALID_VALUE, ptr,
-                           "State '%s': %s must be an integer from %.0f to %.0f",
-                           cc->state->name, field, min, max);
+                           "State '%s': %s must be an integer from %.0f to %.0f", cc->state->name,
+                           field, min, max);
         else if (!out->given)
             sf_diags_error(cc->diags, SF_DIAG_INVALID_VALUE, ptr,
-                           "State '%s': %s must be a number from %g to %g", cc->state->name,
-                           field, min, max);
+                           "State '%s': %s must be a number from %g to %g", cc->state->name, field,
+                           min, max);
     } else if (path) {
         number_path(cc, path, ptr, path_field, out);
     }
@@ -297,8 +297,10 @@ bool map_resolve_number(sf_cursor *c, const map_number *f, const char *field, bo
         sf_error_set(err, SF_ERR_RUNTIME, "Expected %s for %s, got '%s' instead.",
                      integer ? "non-negative integer" : "a number from 0 to 100", field, shown);
     else if (*out < min || *out > max)
-        sf_error_set(err, SF_ERR_RUNTIME, "Expected an integer from %.0f to %.0f for %s, got '%s' "
-                     "instead.", min, max, field, shown);
+        sf_error_set(err, SF_ERR_RUNTIME,
+                     "Expected an integer from %.0f to %.0f for %s, got '%s' "
+                     "instead.",
+                     min, max, field, shown);
     ok = ok && *out >= min && *out <= max;
     free(shown);
     json_decref(v);

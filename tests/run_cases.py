@@ -19,7 +19,12 @@ A case file:
       "expected": {"status": "SUCCEEDED", "output": <json>}
                or {"status": "FAILED", "error": "...", "cause": "..."},
       "expected_exit": 3,                              (optional)
-      "expected_stderr_contains": "..."                (optional)
+      "expected_stderr_contains": "...",               (optional)
+      "history": {                                     (optional)
+        "types": ["ExecutionStarted", ...],  the exact top-level event types
+                                             (events without a "scope")
+        "count": {"MapIterationStarted": 3}  events of a type, at any level
+      }
     }
 
 Relative paths (definition_file, paths in args) are relative to the case
@@ -166,6 +171,32 @@ def check_describe(got, case):
             raise CaseFailure(f"{field} {json.dumps(got.get(field))} != expected {json.dumps(expected.get(field))}")
 
 
+def read_history(store):
+    """The events of the one execution in the store (torn lines skipped)."""
+    root = os.path.join(store, "executions")
+    names = sorted(os.listdir(root)) if os.path.isdir(root) else []
+    if len(names) != 1:
+        raise CaseFailure(f"expected one execution in the store, found {len(names)}")
+    events = []
+    with open(os.path.join(root, names[0], "history.jsonl"), encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                pass
+    return events
+
+
+def check_history(events, expected):
+    types = [e.get("type") for e in events if "scope" not in e]
+    if "types" in expected and types != expected["types"]:
+        raise CaseFailure(f"top-level history {types} != expected {expected['types']}")
+    for kind, n in expected.get("count", {}).items():
+        got = sum(1 for e in events if e.get("type") == kind)
+        if got != n:
+            raise CaseFailure(f"{got} {kind} events, expected {n}")
+
+
 def run_case(binary, path, timeout):
     """Returns None when the case passes, else the reason it failed."""
     try:
@@ -195,6 +226,12 @@ def run_case(binary, path, timeout):
             return f"timed out after {timeout:g}s"
         except OSError as e:
             return f"cannot run {binary}: {e}"
+        history_error = None
+        if "history" in case:
+            try:
+                check_history(read_history(store), case["history"])
+            except (CaseFailure, OSError) as e:
+                history_error = str(e)
     stdout = proc.stdout.decode("utf-8", "replace")
     stderr = proc.stderr.decode("utf-8", "replace")
     try:
@@ -207,6 +244,8 @@ def run_case(binary, path, timeout):
             raise CaseFailure(f"stderr does not contain {needle!r}: {short(stderr.strip())}")
         if "expected" in case:
             check_describe(parse_describe(stdout), case)
+        if history_error:
+            raise CaseFailure(history_error)
     except CaseFailure as e:
         return str(e)
     return None

@@ -248,9 +248,14 @@ int sf_cmd_resume(int argc, char **argv)
     stored_exec *loaded = sf_calloc(n ? n : 1, sizeof *loaded);
     sf_runner *runner = sf_runner_new("resume");
     size_t started = 0;
-    for (size_t i = 0; i < n && status == SF_EXIT_OK; i++) {
-        status = resume_one(runner, store, o.name ? o.name : names[i], !o.name, &loaded[i]);
-        started += loaded[i].lock < 0 && loaded[i].def && status == SF_EXIT_OK;
+    /* One execution that cannot be continued (cut off before its start was
+     * recorded, a damaged definition) is reported and sets the exit status,
+     * but never keeps the others of the store from being resumed. */
+    for (size_t i = 0; i < n; i++) {
+        int one = resume_one(runner, store, o.name ? o.name : names[i], !o.name, &loaded[i]);
+        started += loaded[i].lock < 0 && loaded[i].def && one == SF_EXIT_OK;
+        if (status == SF_EXIT_OK)
+            status = one;
     }
     if (status == SF_EXIT_OK && started == 0 && !o.name)
         fprintf(stderr, "stepfn resume: no execution of %s was cut off while running\n", store);
