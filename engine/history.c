@@ -395,3 +395,16 @@ json_t *sf_history_event_new(int64_t id, int64_t previous_id, int64_t timestamp_
     }
     return ev;
 }
+
+json_t *sf_history_event_details(const json_t *event)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)event, key, v)
+    {
+        size_t n = strlen(key);
+        if (n > 12 && strcmp(key + n - 12, "EventDetails") == 0)
+            return v;
+    }
+    return NULL;
+}

@@ -66,6 +66,10 @@ json_t *sf_history_read(const char *path, size_t *dropped, char **err);
  * "stateEnteredEventDetails", "TaskScheduled" -> "taskScheduledEventDetails". */
 char *sf_history_details_key(const char *type);
 
+/* The ...EventDetails member of an event, whatever its type (borrowed;
+ * NULL when it has none). */
+json_t *sf_history_event_details(const json_t *event);
+
 /* Build an event object (new reference); details is stolen and may be NULL. */
 json_t *sf_history_event_new(int64_t id, int64_t previous_id, int64_t timestamp_ms,
                              const char *type, json_t *details);

@@ -13,6 +13,7 @@
  * promises, never a crash.
  */
 #include "engine/replay.h"
+#include "engine/history.h"
 #include "engine/xalloc.h"
 
 #include <stdlib.h>
@@ -61,15 +62,7 @@ static const char *event_type(const json_t *ev)
 
 static json_t *event_details(const json_t *ev)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)ev, key, v)
-    {
-        size_t n = strlen(key);
-        if (n > 12 && strcmp(key + n - 12, "EventDetails") == 0)
-            return v;
-    }
-    return NULL;
+    return sf_history_event_details(ev);
 }
 
 static bool ends_with(const char *s, const char *suffix)

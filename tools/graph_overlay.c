@@ -28,6 +28,7 @@
  * History that does not fit the definition (another version of it, a
  * damaged file) is counted in `unmatched` and otherwise ignored.
  */
+#include "engine/history.h"
 #include "tools/graph_overlay.h"
 #include "engine/error.h"
 #include "engine/state_type.h"
@@ -430,15 +431,7 @@ typedef struct event {
 
 static const json_t *event_details(const json_t *ev)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)ev, key, v)
-    {
-        size_t n = strlen(key);
-        if (n > 12 && strcmp(key + n - 12, "EventDetails") == 0)
-            return v;
-    }
-    return NULL;
+    return sf_history_event_details(ev);
 }
 
 static bool ends_with(const char *s, const char *suffix)
