@@ -264,6 +264,24 @@ def check_run(case, proc, elapsed, store, tmp):
         check_history(read_history(store), case["history"])
     if "pids_dead" in case:
         check_pids_dead(tmp, case["pids_dead"])
+    if "map_concurrency" in case:
+        check_map_concurrency(read_history(store), case["map_concurrency"])
+
+
+def check_map_concurrency(events, want):
+    """How many iterations of the Map were in flight at once, read from the
+    order of its MapIterationStarted / ...Succeeded|Failed events: the most
+    open at any point must equal want (not merely stay below it, so the test
+    also shows the iterations really overlap)."""
+    open_now = most = 0
+    for e in sorted(events, key=lambda e: e["id"]):
+        if e["type"] == "MapIterationStarted":
+            open_now += 1
+            most = max(most, open_now)
+        elif e["type"] in ("MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted"):
+            open_now -= 1
+    if most != want:
+        raise CaseFailure(f"at most {most} iterations ran at once, expected {want}")
 
 
 def main():
