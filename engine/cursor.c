@@ -55,6 +55,17 @@ int64_t sf_cursor_event(sf_cursor *c, const char *type, json_t *details)
     return id;
 }
 
+/* The JSON text of a state's output, written on its exit event, is the
+ * next state's input text too: keep it for the entry event rather than
+ * serialize the same value twice (for a Map's input, the costliest part of
+ * a transition). `value` stays alive as pending_input until then. */
+static void keep_text(sf_cursor *c, json_t *value, char *text)
+{
+    free(c->text);
+    c->text = text;
+    c->text_of = value;
+}
+
 /* A *StateExited event, with the state the cursor moves to next. */
 static void record_exit(sf_cursor *c, json_t *details, const sf_state *next)
 {
@@ -280,7 +291,7 @@ static bool try_catch(sf_cursor *c, sf_error *err)
         json_t *details = io_details(st->name, "output", text);
         add_assigned_details(details, assigned);
         record_exit(c, details, k->next);
-        free(text);
+        keep_text(c, output, text);
         apply_assign(c, assigned);
         json_decref(assigned);
         c->pending_state = k->next;
@@ -494,7 +505,7 @@ void sf_cursor_state_done_assign(sf_cursor *c, json_t *result, sf_state *next,
     json_t *details = io_details(st->name, "output", text);
     add_assigned_details(details, assigned);
     record_exit(c, details, to);
-    free(text);
+    keep_text(c, output, text);
     apply_assign(c, assigned);
     json_decref(assigned);
     if (to) {
@@ -573,6 +584,7 @@ static void apply_recorded_assign(sf_cursor *c, const json_t *exited)
 static void skip_recorded_state(sf_cursor *c, sf_state *st, json_t *input, json_t *entered,
                                 json_t *exited)
 {
+    keep_text(c, NULL, NULL);
     c->state = st;
     c->input = input;
     c->entered_event_id = json_integer_value(json_object_get(entered, "id"));
@@ -611,7 +623,10 @@ static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
     c->retry_count = 0;
     free(c->retry_attempts);
     c->retry_attempts = st->retrier_count ? sf_calloc(st->retrier_count, sizeof(int)) : NULL;
-    char *text = sf_json_compact(input);
+    char *text = c->text_of == input ? c->text : sf_json_compact(input);
+    if (text == c->text)
+        c->text = NULL;
+    keep_text(c, NULL, NULL);
     c->entered_event_id = sf_cursor_event(c, st->entered_event, io_details(st->name, "input", text));
     if (sf_exec_last_match(c->exec)) /* resuming a state in flight: keep its clock */
         c->entered_ms = recorded_ms(sf_exec_last_match(c->exec));
@@ -770,6 +785,7 @@ void sf_cursor_free(sf_cursor *c)
     json_decref(c->map_item_value);
     json_decref(c->variables);
     json_decref(c->scope);
+    free(c->text);
     sf_error_clear(&c->pending_error);
     free(c->retry_attempts);
     free(c);

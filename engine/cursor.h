@@ -71,6 +71,11 @@ struct sf_cursor {
 
     void *run_data; /* the state type's data for the current run */
 
+    /* Engine-private: the JSON text of text_of (the pending input), kept
+     * from the exit event for the next entry event. */
+    char *text;
+    const json_t *text_of;
+
     /* Engine-private: what to do next once the current call stack unwinds
      * (see "driving" in cursor.c), and the ready queue of the execution. */
     sf_state *pending_state;
