@@ -48,22 +48,28 @@ static const unsigned char needs_escape[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, ['"'] = 1, ['\\'] = 1,
 };
 
-static void put_escape(text_buffer *b, unsigned char c)
+/* Write the escape of a byte that needs one: a backslash and a letter for
+ * the named ones, \u00XX for other controls. Returns its length. */
+static size_t escape_of(unsigned char c, char *out)
 {
-    char esc[8];
-    const char *named = c == '"'    ? "\\\""
-                        : c == '\\' ? "\\\\"
-                        : c == '\b' ? "\\b"
-                        : c == '\f' ? "\\f"
-                        : c == '\n' ? "\\n"
-                        : c == '\r' ? "\\r"
-                        : c == '\t' ? "\\t"
-                                    : NULL;
-    if (!named) {
-        snprintf(esc, sizeof esc, "\\u%04x", c);
-        named = esc;
+    static const char hex[] = "0123456789abcdef";
+    char named = c == '"'    ? '"'
+                 : c == '\\' ? '\\'
+                 : c == '\b' ? 'b'
+                 : c == '\f' ? 'f'
+                 : c == '\n' ? 'n'
+                 : c == '\r' ? 'r'
+                 : c == '\t' ? 't'
+                              : 0;
+    out[0] = '\\';
+    if (named) {
+        out[1] = named;
+        return 2;
     }
-    put_str(b, named);
+    memcpy(out + 1, "u00", 3);
+    out[4] = hex[c >> 4];
+    out[5] = hex[c & 0xF];
+    return 6;
 }
 
 /* True when any of the 8 bytes in w is below 0x20, '"' or '\\' (the
@@ -77,31 +83,37 @@ static inline bool word_needs_escape(uint64_t w)
     return ((control | q | bs) & highs) != 0;
 }
 
-/* Plain runs are copied whole: most strings need no escape at all, and
- * they are scanned eight bytes at a time. */
+/* Room for the worst case is reserved once (every byte a six-byte escape),
+ * then bytes are written without further checks: plain runs eight at a
+ * time, the rest one by one. JSON text nested in a string (the input and
+ * output of every history event) escapes every quote, so both paths are
+ * hot. */
 static void put_string(text_buffer *b, const char *s, size_t n)
 {
-    sf_text_reserve(b, n + 2);
-    b->data[b->len++] = '"';
-    size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
+    sf_text_reserve(b, 6 * n + 2);
+    char *w = b->data + b->len;
+    *w++ = '"';
+    size_t i = 0;
+    while (i < n) {
         if (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (!word_needs_escape(w)) {
-                i += 7;
+            uint64_t word;
+            memcpy(&word, s + i, 8);
+            if (!word_needs_escape(word)) {
+                memcpy(w, s + i, 8);
+                w += 8;
+                i += 8;
                 continue;
             }
         }
-        unsigned char c = (unsigned char)s[i];
-        if (!needs_escape[c])
-            continue;
-        put(b, s + start, i - start);
-        put_escape(b, c);
-        start = i + 1;
+        unsigned char c = (unsigned char)s[i++];
+        if (needs_escape[c])
+            w += escape_of(c, w);
+        else
+            *w++ = (char)c;
     }
-    put(b, s + start, n - start);
-    put(b, "\"", 1);
+    *w++ = '"';
+    *w = '\0';
+    b->len = (size_t)(w - b->data);
 }
 
 static void put_real(text_buffer *b, double d)

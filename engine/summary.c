@@ -83,6 +83,23 @@ static bool is_failure_event(const char *type)
            strcmp(type, "TaskStartFailed") == 0;
 }
 
+/* Every state entry updates last_entered: reuse its buffer rather than
+ * allocate a copy per event. */
+static void remember_entered(sf_summary *s, const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (!name) {
+        replace(&s->last_entered, NULL);
+        return;
+    }
+    if (n + 1 > s->last_entered_cap || !s->last_entered) {
+        free(s->last_entered);
+        s->last_entered_cap = n + 32;
+        s->last_entered = sf_malloc(s->last_entered_cap);
+    }
+    memcpy(s->last_entered, name, n + 1);
+}
+
 static bool ends_with(const char *s, size_t n, const char *suffix)
 {
     size_t k = strlen(suffix);
@@ -96,7 +113,7 @@ void sf_summary_apply_parts(sf_summary *s, const char *type, int64_t id, int64_t
     s->last_event_id = id;
     size_t n = strlen(type);
     if (ends_with(type, n, "StateEntered")) { /* the common case first */
-        replace(&s->last_entered, detail(details, "name"));
+        remember_entered(s, detail(details, "name"));
         if (strcmp(type, "FailStateEntered") == 0)
             replace(&s->last_failure, s->last_entered);
     } else if (is_failure_event(type)) {

@@ -22,6 +22,7 @@ typedef struct sf_summary {
     char *error, *cause;
     char *failed_state; /* last state entered before a failure, for people */
     char *last_entered; /* name of the last state entered at any depth */
+    size_t last_entered_cap;
     char *last_failure; /* state entered last before the latest failure event */
     int redrive_count;
     int64_t event_count;
