@@ -21,6 +21,7 @@
  */
 #include "engine/exec.h"
 #include "engine/jsonpath.h"
+#include "engine/loop_context.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"
 
@@ -29,6 +30,12 @@
 
 #define SF_ACCOUNT "123456789012"
 #define SF_REGION "us-east-1"
+
+/* Up to this many executions on one loop, each keeps its history descriptor
+ * open for its whole run (no reopen per task); beyond it, one that waits for
+ * the outside world gives it back (see history.c, "Descriptors"), so that
+ * thousands of parked executions stay under RLIMIT_NOFILE. */
+#define SF_EXECS_KEEPING_HISTORY_OPEN 64
 
 struct sf_exec {
     uv_loop_t *loop;
@@ -60,6 +67,19 @@ static void end_execution(sf_exec *e, const char *type, json_t *details);
 
 /* ---- Recording ---- */
 
+/* A resumed execution that has matched every recorded event runs on as a
+ * fresh one: its replay (the recorded events and their index, a few KB) is
+ * freed. Only here, between loop turns, since states borrow recorded events
+ * while they run. */
+static void drop_finished_replay(sf_exec *e)
+{
+    if (e->replay && sf_replay_remaining(e->replay) == 0) {
+        sf_replay_free(e->replay);
+        e->replay = NULL;
+        e->last_match = NULL;
+    }
+}
+
 static void flush_history(uv_prepare_t *p)
 {
     sf_exec *e = p->data;
@@ -68,7 +88,25 @@ static void flush_history(uv_prepare_t *p)
     if (e->history && sf_history_flush(e->history, false, &err) != 0) {
         e->store_error = err;
         end_execution(e, NULL, NULL);
+        return;
     }
+    drop_finished_replay(e);
+    if (e->history && !e->ready_head &&
+        sf_loop_context_get(e->loop)->executions > SF_EXECS_KEEPING_HISTORY_OPEN) {
+        sf_history_release_fd(e->history);
+    }
+}
+
+/* The loop context's count of running executions (see flush_history). */
+static void count_running(sf_exec *e, int delta)
+{
+    sf_loop_context *ctx = e->loop->data;
+    if (delta > 0)
+        ctx = sf_loop_context_get(e->loop);
+    if (ctx && delta > 0)
+        ctx->executions++;
+    else if (ctx)
+        ctx->executions--;
 }
 
 int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
@@ -81,6 +119,8 @@ int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, jso
     e->last_match = e->replay ? sf_replay_match(e->replay, scope, type, details) : NULL;
     if (e->last_match) {
         json_decref(details);
+        if (sf_replay_remaining(e->replay) == 0 && !uv_is_active((uv_handle_t *)&e->flush_prepare))
+            uv_prepare_start(&e->flush_prepare, flush_history); /* frees the replay */
         return json_integer_value(json_object_get(e->last_match, "id"));
     }
     sf_event_parts ev = {.id = e->next_event_id++, .previous_id = previous_id,
@@ -231,6 +271,7 @@ static void end_execution(sf_exec *e, const char *type, json_t *details)
     else
         json_decref(details);
     e->over = true;
+    count_running(e, -1);
     char *err = NULL;
     if (sf_history_close(e->history, &err) != 0 && !e->store_error)
         e->store_error = err;
@@ -346,6 +387,7 @@ static sf_exec *exec_new(uv_loop_t *loop, sf_definition *def, sf_history *h,
     init_handle(e, (uv_handle_t *)&e->timeout_timer);
     init_handle(e, (uv_handle_t *)&e->flush_prepare);
     init_handle(e, (uv_handle_t *)&e->ready_idle);
+    count_running(e, +1);
     return e;
 }
 
@@ -454,6 +496,8 @@ void sf_exec_free(sf_exec *e)
         return;
     if (e->root)
         sf_cursor_free(e->root);
+    if (!e->over)
+        count_running(e, -1);
     if (e->history) {
         char *err = NULL;
         sf_history_close(e->history, &err);

@@ -28,6 +28,14 @@
  * run with a store error (exit 4): the engine never goes on executing steps
  * it cannot record.
  *
+ * Descriptors. A log holds its file descriptor only while it may be written
+ * to: a log opened to continue an execution opens it at its first flush, and
+ * sf_history_release_fd closes it while nothing is buffered (the engine does
+ * so for executions that are waiting, when a process runs many of them), to
+ * be reopened with O_APPEND by the next flush. Thousands of parked
+ * executions thus cost no descriptors; a reopen that fails (EMFILE, the file
+ * removed) is a write failure like any other.
+ *
  * Fault injection (a test hook, as SQLite's test builds have). Crash safety
  * is tested by killing the writer at every step of a run
  * (tests/durability/). Two environment variables, read when a log is
@@ -139,14 +147,38 @@ sf_history *sf_history_open_append(const char *path, sf_fsync_policy policy, cha
     }
     off_t keep = good_prefix_length(text, len);
     free(text);
-    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (fd < 0 || ((size_t)keep != len && ftruncate(fd, keep) != 0)) {
-        *err = sf_asprintf("%s: cannot open for appending: %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
+    if ((size_t)keep != len && truncate(path, keep) != 0) {
+        *err = sf_asprintf("%s: cannot cut off the torn last line: %s", path, strerror(errno));
         return NULL;
     }
-    return history_new(fd, path, policy);
+    /* Opened by the first flush (see "Descriptors" at the top): a resumed
+     * execution that only parks again never holds one. */
+    return history_new(-1, path, policy);
+}
+
+/* Open the log for appending again after sf_history_release_fd (or for the
+ * first time after sf_history_open_append). */
+static int ensure_open(sf_history *h, char **err)
+{
+    if (h->fd >= 0)
+        return 0;
+    h->fd = open(h->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (h->fd < 0) {
+        *err = sf_asprintf("%s: cannot open history for appending: %s", h->path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+bool sf_history_release_fd(sf_history *h)
+{
+    if (h->fd < 0 || h->buf.len > 0)
+        return false;
+    /* Everything is written: close cannot lose data (a deferred write-back
+     * error would show on the next fdatasync, which reopens the file). */
+    close(h->fd);
+    h->fd = -1;
+    return true;
 }
 
 /* Close the line begun at h->line_start: drop its closing brace and add the
@@ -272,6 +304,11 @@ static void flush_with_faults(sf_history *h)
 int sf_history_flush(sf_history *h, bool force_sync, char **err)
 {
     bool wrote = h->buf.len > 0;
+    bool sync = h->policy == SF_FSYNC_ALWAYS ? wrote : (force_sync && h->policy != SF_FSYNC_NEVER);
+    if (!wrote && !sync)
+        return 0;
+    if (ensure_open(h, err) != 0)
+        return -1;
     if (h->crash_after > 0 || h->torn_at > 0)
         flush_with_faults(h);
     size_t off = 0;
@@ -289,7 +326,6 @@ int sf_history_flush(sf_history *h, bool force_sync, char **err)
         off += (size_t)w;
     }
     h->buf.len = 0;
-    bool sync = h->policy == SF_FSYNC_ALWAYS ? wrote : (force_sync && h->policy != SF_FSYNC_NEVER);
     if (sync && fdatasync(h->fd) != 0) {
         *err = sf_asprintf("%s: cannot sync history: %s", h->path, strerror(errno));
         return -1;
@@ -302,7 +338,7 @@ int sf_history_close(sf_history *h, char **err)
     if (!h)
         return 0;
     int rc = sf_history_flush(h, true, err);
-    if (close(h->fd) != 0 && rc == 0) {
+    if (h->fd >= 0 && close(h->fd) != 0 && rc == 0) {
         *err = sf_asprintf("%s: cannot close history: %s", h->path, strerror(errno));
         rc = -1;
     }

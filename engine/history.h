@@ -54,6 +54,10 @@ void sf_history_append_parts(sf_history *h, const sf_event_parts *e);
 /* Write buffered lines, and fsync as the policy says (force_sync: fsync
  * unless the policy is NEVER). Returns 0, or -1 with *err set. */
 int sf_history_flush(sf_history *h, bool force_sync, char **err);
+/* Close the log's file descriptor if nothing is buffered (true when it was
+ * closed); the next flush reopens it for appending. For executions that
+ * wait: see "Descriptors" in history.c. */
+bool sf_history_release_fd(sf_history *h);
 /* Flush (synced per policy) and close. Returns 0 or -1 with *err. */
 int sf_history_close(sf_history *h, char **err);
 

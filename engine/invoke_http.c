@@ -14,7 +14,14 @@
  * some request is in flight: an idle cached connection must not keep
  * `stepfn run` from ending, while an outstanding request must.
  *
- * Failure cases: a refused connection or a DNS failure completes the request
+ * libcurl is not linked in: the client loads it (engine/curl_loader.h) when
+ * the first HTTP task of the loop runs, so runs without HTTP tasks never pay
+ * for loading it and its TLS stack at start-up.
+ *
+ * Failure cases: when libcurl.so.4 cannot be loaded, every request completes
+ * (on the next loop turn, never inside sf_http_request_start) with
+ * SF_HTTP_TRANSPORT_ERROR and a message naming the library, the loader's
+ * reason and the package to install. A refused connection or a DNS failure completes the request
  * with SF_HTTP_TRANSPORT_ERROR and curl's message, which names the host; a
  * server that never answers hits the connect or total timeout
  * (SF_HTTP_TIMED_OUT) unless the caller cancels first; a body larger than the
@@ -23,10 +30,10 @@
  * easy handle at once; curl closes or caches its connection.
  */
 #include "engine/invoke_http.h"
+#include "engine/curl_loader.h"
 #include "engine/xalloc.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -40,6 +47,8 @@ typedef struct socket_watch {
 
 struct sf_http_client {
     uv_loop_t *loop;
+    sf_curl_api curl;
+    char *load_error; /* set when libcurl is missing: every request fails with it */
     CURLM *multi;
     uv_timer_t timer;
     socket_watch *watches;
@@ -101,14 +110,18 @@ static void unlink_request(sf_http_request *r)
     if (r->next)
         r->next->prev = r->prev;
     c->in_flight--;
-    curl_multi_remove_handle(c->multi, r->easy);
+    if (r->easy)
+        c->curl.multi_remove_handle(c->multi, r->easy);
     update_refs(c);
 }
 
 static void free_request(sf_http_request *r)
 {
-    curl_easy_cleanup(r->easy);
-    curl_slist_free_all(r->header_list);
+    sf_curl_api *curl = &r->client->curl;
+    if (r->easy)
+        curl->easy_cleanup(r->easy);
+    if (r->header_list)
+        curl->slist_free_all(r->header_list);
     json_decref(r->resp_headers);
     free(r->method);
     free(r->url);
@@ -129,12 +142,13 @@ static sf_http_outcome outcome_of(const sf_http_request *r, CURLcode code)
 
 static void finish_request(sf_http_request *r, CURLcode code)
 {
+    sf_curl_api *curl = &r->client->curl;
     unlink_request(r);
     sf_http_response resp = {0};
     resp.outcome = outcome_of(r, code);
-    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &resp.status);
+    curl->easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &resp.status);
     char *content_type = NULL;
-    curl_easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &content_type);
+    curl->easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &content_type);
     resp.content_type = content_type;
     resp.status_text =
         r->status_text && r->status_text[0] ? r->status_text : sf_http_reason_phrase(resp.status);
@@ -143,7 +157,7 @@ static void finish_request(sf_http_request *r, CURLcode code)
     resp.body_len = r->resp_len;
     char *error = NULL;
     if (resp.outcome != SF_HTTP_RESPONSE) {
-        error = sf_asprintf("%s (%s %s)", r->errbuf[0] ? r->errbuf : curl_easy_strerror(code),
+        error = sf_asprintf("%s (%s %s)", r->errbuf[0] ? r->errbuf : curl->easy_strerror(code),
                             r->method, r->url);
         resp.error = error;
     }
@@ -156,12 +170,12 @@ static void collect_finished(sf_http_client *c)
 {
     CURLMsg *msg;
     int left;
-    while ((msg = curl_multi_info_read(c->multi, &left))) {
+    while ((msg = c->curl.multi_info_read(c->multi, &left))) {
         if (msg->msg != CURLMSG_DONE)
             continue;
         sf_http_request *r = NULL;
         CURLcode code = msg->data.result; /* msg is invalid once the handle is removed */
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        c->curl.easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
         finish_request(r, code);
     }
 }
@@ -180,7 +194,7 @@ static void socket_ready(uv_poll_t *h, int status, int events)
     if (events & UV_WRITABLE)
         flags |= CURL_CSELECT_OUT;
     int running;
-    curl_multi_socket_action(c->multi, w->fd, flags, &running); /* may close w */
+    c->curl.multi_socket_action(c->multi, w->fd, flags, &running); /* may close w */
     collect_finished(c);
 }
 
@@ -188,7 +202,7 @@ static void timer_fired(uv_timer_t *t)
 {
     sf_http_client *c = t->data;
     int running;
-    curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    c->curl.multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     collect_finished(c);
 }
 
@@ -234,7 +248,7 @@ static socket_watch *watch(sf_http_client *c, curl_socket_t fd)
         c->watches->prev = w;
     c->watches = w;
     c->open_handles++;
-    curl_multi_assign(c->multi, fd, w);
+    c->curl.multi_assign(c->multi, fd, w);
     set_ref((uv_handle_t *)&w->poll, c->in_flight > 0);
     return w;
 }
@@ -246,7 +260,7 @@ static int curl_wants_socket(CURL *easy, curl_socket_t fd, int what, void *userp
     (void)easy;
     if (what == CURL_POLL_REMOVE) {
         if (w) {
-            curl_multi_assign(c->multi, fd, NULL);
+            c->curl.multi_assign(c->multi, fd, NULL);
             unwatch(c, w);
         }
         return 0;
@@ -266,18 +280,20 @@ static int curl_wants_socket(CURL *easy, curl_socket_t fd, int what, void *userp
 
 sf_http_client *sf_http_client_new(uv_loop_t *loop)
 {
-    curl_global_init(CURL_GLOBAL_DEFAULT); /* reference-counted by libcurl */
     sf_http_client *c = SF_NEW(sf_http_client);
     c->loop = loop;
-    c->multi = curl_multi_init();
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, curl_wants_socket);
-    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, curl_wants_timer);
-    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     uv_timer_init(loop, &c->timer);
     c->timer.data = c;
     c->open_handles = 1;
     uv_unref((uv_handle_t *)&c->timer);
+    if (!sf_curl_load(&c->curl, &c->load_error))
+        return c; /* requests fail with load_error (see fail_without_curl) */
+    c->curl.global_init(CURL_GLOBAL_DEFAULT); /* reference-counted by libcurl */
+    c->multi = c->curl.multi_init();
+    c->curl.multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, curl_wants_socket);
+    c->curl.multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+    c->curl.multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, curl_wants_timer);
+    c->curl.multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     return c;
 }
 
@@ -292,9 +308,13 @@ void sf_http_client_close(sf_http_client *c)
         return;
     while (c->requests)
         sf_http_request_cancel(c->requests);
-    curl_multi_cleanup(c->multi); /* closes the cached connections */
-    c->multi = NULL;
-    curl_global_cleanup();
+    if (c->multi) {
+        c->curl.multi_cleanup(c->multi); /* closes the cached connections */
+        c->multi = NULL;
+        c->curl.global_cleanup();
+    }
+    free(c->load_error);
+    c->load_error = NULL;
     while (c->watches) /* sockets curl did not announce as removed */
         unwatch(c, c->watches);
     c->closing = true;
@@ -302,6 +322,26 @@ void sf_http_client_close(sf_http_client *c)
 }
 
 /* ---- A request ---- */
+
+/* Without libcurl every request ends as a transport error whose message says
+ * what to install; the task state turns it into States.TaskFailed. */
+static void fail_without_curl(uv_timer_t *t)
+{
+    sf_http_client *c = t->data;
+    while (c->requests) {
+        sf_http_request *r = c->requests;
+        unlink_request(r);
+        char *error = sf_asprintf("%s (%s %s)", c->load_error, r->method, r->url);
+        sf_http_response resp = {0};
+        resp.outcome = SF_HTTP_TRANSPORT_ERROR;
+        resp.status_text = "";
+        resp.body = "";
+        resp.error = error;
+        r->done(r->data, &resp);
+        free(error);
+        free_request(r);
+    }
+}
 
 static size_t keep_body(char *data, size_t size, size_t nmemb, void *userp)
 {
@@ -381,53 +421,56 @@ static curl_socket_t open_cloexec_socket(void *clientp, curlsocktype purpose,
 
 static void set_method_and_body(sf_http_request *r, const sf_http_options *o)
 {
+    sf_curl_api *curl = &r->client->curl;
     CURL *e = r->easy;
     if (strcmp(o->method, "HEAD") == 0)
-        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        curl->easy_setopt(e, CURLOPT_NOBODY, 1L);
     else if (strcmp(o->method, "GET") == 0 && !o->body)
-        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        curl->easy_setopt(e, CURLOPT_HTTPGET, 1L);
     else if (strcmp(o->method, "POST") != 0)
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, o->method);
+        curl->easy_setopt(e, CURLOPT_CUSTOMREQUEST, o->method);
     if (o->body || strcmp(o->method, "POST") == 0) {
         r->body = sf_malloc(o->body_len + 1);
         memcpy(r->body, o->body ? o->body : "", o->body_len);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
+        curl->easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+        curl->easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
     }
 }
 
 static void set_transport_rules(sf_http_request *r, const sf_http_options *o)
 {
+    sf_curl_api *curl = &r->client->curl;
     CURL *e = r->easy;
-    curl_easy_setopt(e, CURLOPT_URL, r->url);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)r);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "stepfn/0.1");
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cloexec_socket);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, keep_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, keep_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+    curl->easy_setopt(e, CURLOPT_URL, r->url);
+    curl->easy_setopt(e, CURLOPT_PRIVATE, (char *)r);
+    curl->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl->easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+    curl->easy_setopt(e, CURLOPT_USERAGENT, "stepfn/0.1");
+    curl->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl->easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cloexec_socket);
+    curl->easy_setopt(e, CURLOPT_WRITEFUNCTION, keep_body);
+    curl->easy_setopt(e, CURLOPT_WRITEDATA, r);
+    curl->easy_setopt(e, CURLOPT_HEADERFUNCTION, keep_header);
+    curl->easy_setopt(e, CURLOPT_HEADERDATA, r);
     if (o->connect_timeout_ms > 0)
-        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+        curl->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
     if (o->total_timeout_ms > 0)
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->total_timeout_ms);
+        curl->easy_setopt(e, CURLOPT_TIMEOUT_MS, o->total_timeout_ms);
 }
 
 static void set_headers(sf_http_request *r, const sf_http_options *o)
 {
+    sf_curl_api *curl = &r->client->curl;
     for (size_t i = 0; o->headers && o->headers[i]; i++)
-        r->header_list = curl_slist_append(r->header_list, o->headers[i]);
+        r->header_list = curl->slist_append(r->header_list, o->headers[i]);
     /* The whole body is in memory: waiting for 100 Continue only adds a
      * round trip (or a second of delay with servers that ignore it). */
-    r->header_list = curl_slist_append(r->header_list, "Expect:");
-    curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->header_list);
+    r->header_list = curl->slist_append(r->header_list, "Expect:");
+    curl->easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->header_list);
 }
 
 sf_http_request *sf_http_request_start(sf_http_client *c, const sf_http_options *o,
@@ -441,17 +484,21 @@ sf_http_request *sf_http_request_start(sf_http_client *c, const sf_http_options 
     r->url = sf_strdup(o->url);
     r->resp_limit = o->response_limit;
     r->resp_headers = json_object();
-    r->easy = curl_easy_init();
-    set_transport_rules(r, o);
-    set_method_and_body(r, o);
-    set_headers(r, o);
     r->next = c->requests;
     if (c->requests)
         c->requests->prev = r;
     c->requests = r;
     c->in_flight++;
     update_refs(c);
-    curl_multi_add_handle(c->multi, r->easy); /* curl sets a 0 ms timer to begin */
+    if (!c->multi) { /* no libcurl: fail on the next loop turn, never inside this call */
+        uv_timer_start(&c->timer, fail_without_curl, 0, 0);
+        return r;
+    }
+    r->easy = c->curl.easy_init();
+    set_transport_rules(r, o);
+    set_method_and_body(r, o);
+    set_headers(r, o);
+    c->curl.multi_add_handle(c->multi, r->easy); /* curl sets a 0 ms timer to begin */
     return r;
 }
 

@@ -1,7 +1,8 @@
 /*
  * loop_context.c — the engine's per-loop state (see loop_context.h).
  *
- * Created lazily so that a run with no HTTP task never initialises libcurl.
+ * Created lazily so that a run with no HTTP task never loads libcurl (it is
+ * dlopened by the HTTP client, see curl_loader.h).
  * Closing is explicit because the HTTP client owns libuv handles: a loop
  * closed without sf_loop_context_close reports UV_EBUSY and leaks them.
  */

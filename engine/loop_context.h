@@ -3,7 +3,9 @@
  *
  * Some state is shared by everything that runs on one loop rather than owned
  * by one execution: the HTTP client (one curl multi handle, so every HTTP
- * task on the loop shares its connection cache). It lives in a context
+ * task on the loop shares its connection cache), and how many executions
+ * run on it (exec.c gives idle history descriptors back when there are
+ * many). It lives in a context
  * object hung on loop->data, created on first use: the engine owns
  * loop->data of the loops it runs on, and callers must leave it NULL.
  *
@@ -20,6 +22,7 @@
 typedef struct sf_loop_context {
     uv_loop_t *loop;
     sf_http_client *http; /* created on first use */
+    size_t executions;    /* started on this loop and not over yet (exec.c) */
 } sf_loop_context;
 
 /* The loop's context, created on first use. */

@@ -8,6 +8,13 @@
  * is the explicit way to replay with a fixed definition (the old one is kept
  * as definition.N.json). Each execution is locked while it runs: a resume
  * never touches an execution another live process is running.
+ *
+ * Memory. `resume` of a whole store may continue thousands of executions in
+ * one process (10,000 parked in a Wait is a benchmark). They share compiled
+ * definitions: executions whose definition.json, folder and resource map are
+ * the same run one compiled copy (definition_cache). And once an execution
+ * has started, what was loaded to start it (its parsed history, run.json,
+ * the folded summary) is freed: the execution keeps what it needs itself.
  */
 #include "engine/exec.h"
 #include "engine/history.h"
@@ -31,16 +38,82 @@ typedef struct stored_exec {
     json_t *events;
     sf_summary summary;
     json_t *meta; /* run.json, or an empty object */
-    sf_resources *resources;
+    sf_resources *resources; /* NULL when def is shared (definition_cache) */
     sf_definition *def;
+    bool def_shared; /* def belongs to the definition_cache */
     int lock;
 } stored_exec;
+
+/* One compiled definition and what it was compiled from. */
+typedef struct cached_definition {
+    char *text;
+    size_t len;
+    char *folder;         /* run.json's definitionFolder, or NULL */
+    char *resources_path; /* run.json's resources, or NULL */
+    sf_resources *resources;
+    sf_definition *def;
+    struct cached_definition *next;
+} cached_definition;
+
+/* The compiled definitions of one `resume`; a store usually holds one or a
+ * few machines, so a list is enough. */
+typedef struct definition_cache {
+    cached_definition *head;
+} definition_cache;
+
+static bool same_string(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static cached_definition *cache_find(const definition_cache *cache, const char *text, size_t len,
+                                     const char *folder, const char *resources_path)
+{
+    for (cached_definition *c = cache ? cache->head : NULL; c; c = c->next)
+        if (c->len == len && memcmp(c->text, text, len) == 0 && same_string(c->folder, folder) &&
+            same_string(c->resources_path, resources_path))
+            return c;
+    return NULL;
+}
+
+/* The cache takes over a definition that compiled without errors, and the
+ * resource map it borrows. */
+static void cache_add(definition_cache *cache, const char *text, size_t len, const char *folder,
+                      const char *resources_path, stored_exec *s)
+{
+    cached_definition *c = SF_NEW(cached_definition);
+    c->text = sf_strndup(text, len);
+    c->len = len;
+    c->folder = folder ? sf_strdup(folder) : NULL;
+    c->resources_path = resources_path ? sf_strdup(resources_path) : NULL;
+    c->resources = s->resources;
+    c->def = s->def;
+    c->next = cache->head;
+    cache->head = c;
+    s->resources = NULL;
+    s->def_shared = true;
+}
+
+static void cache_free(definition_cache *cache)
+{
+    while (cache->head) {
+        cached_definition *c = cache->head;
+        cache->head = c->next;
+        sf_definition_free(c->def);
+        sf_resources_free(c->resources);
+        free(c->resources_path);
+        free(c->folder);
+        free(c->text);
+        free(c);
+    }
+}
 
 static void stored_free(stored_exec *s)
 {
     if (s->lock >= 0)
         close(s->lock);
-    sf_definition_free(s->def);
+    if (!s->def_shared)
+        sf_definition_free(s->def);
     sf_resources_free(s->resources);
     json_decref(s->meta);
     json_decref(s->events);
@@ -57,37 +130,59 @@ static const char *meta_string(const stored_exec *s, const char *key)
 }
 
 /* Compile the stored definition (or def_path instead, for --definition)
- * with the recorded folder and resource map. */
-static int compile_stored(const char *cmd, stored_exec *s, const char *def_path)
+ * with the recorded folder and resource map; with a cache, reuse the copy
+ * compiled for an earlier execution from the same text, folder and map. */
+static int compile_stored(const char *cmd, stored_exec *s, const char *def_path,
+                          definition_cache *cache)
 {
-    char *err = NULL;
-    const char *map = meta_string(s, "resources");
-    if (map && !(s->resources = sf_resources_load(map, &err))) {
-        fprintf(stderr, "stepfn %s: %s: %s\n", cmd, s->name, err);
-        free(err);
-        return SF_EXIT_USAGE;
-    }
     char *stored = sf_store_file(s->dir, "definition.json");
     const char *path = def_path ? def_path : stored;
+    const char *map = meta_string(s, "resources");
+    const char *folder = meta_string(s, "definitionFolder");
     size_t len;
     char *text = sf_read_file(path, &len);
     int status = SF_EXIT_OK;
-    if (!text) {
+    cached_definition *hit = text ? cache_find(cache, text, len, folder, map) : NULL;
+    char *err = NULL;
+    if (hit) {
+        s->def = hit->def;
+        s->def_shared = true;
+    } else if (!text) {
         fprintf(stderr, "stepfn %s: %s: cannot read: %s\n", cmd, path, strerror(errno));
         status = def_path ? SF_EXIT_INVALID_DEFINITION : SF_EXIT_STORE;
+    } else if (map && !(s->resources = sf_resources_load(map, &err))) {
+        fprintf(stderr, "stepfn %s: %s: %s\n", cmd, s->name, err);
+        free(err);
+        status = SF_EXIT_USAGE;
     } else {
         sf_diags diags = SF_DIAGS_INIT;
-        sf_load_options load = {.base_dir = meta_string(s, "definitionFolder"),
-                                .resources = s->resources};
+        sf_load_options load = {.base_dir = folder, .resources = s->resources};
         s->def = sf_definition_parse_ex(text, len, path, sf_state_types, &load, &diags);
         sf_cli_print_diags(stderr, path, &diags);
         if (!s->def || diags.errors)
             status = SF_EXIT_INVALID_DEFINITION;
+        else if (cache)
+            cache_add(cache, text, len, folder, map, s);
         sf_diags_free(&diags);
     }
     free(text);
     free(stored);
     return status;
+}
+
+/* Once started, the execution holds what it needs (the replay takes
+ * references to the recorded events): free the rest of what was loaded,
+ * keeping the name and the definition. */
+static void stored_release_loaded(stored_exec *s)
+{
+    json_decref(s->events);
+    s->events = NULL;
+    json_decref(s->meta);
+    s->meta = NULL;
+    sf_summary_free(&s->summary);
+    sf_summary_init(&s->summary);
+    free(s->dir);
+    s->dir = NULL;
 }
 
 /* Read the history, run.json and the lock of execution `name`. */
@@ -209,7 +304,7 @@ static int parse_continue(const char *cmd, const char *help, int argc, char **ar
 /* Load and start one execution to resume. quiet: skip what is not
  * resumable without complaint (resuming the whole store). */
 static int resume_one(sf_runner *runner, const char *store, const char *name, bool quiet,
-                      stored_exec *s)
+                      definition_cache *cache, stored_exec *s)
 {
     int status = load_stored("resume", store, name, s);
     if (status == SF_EXIT_OK && strcmp(s->summary.status, "RUNNING") != 0) {
@@ -223,9 +318,11 @@ static int resume_one(sf_runner *runner, const char *store, const char *name, bo
     }
     if (status != SF_EXIT_OK)
         return quiet ? SF_EXIT_OK : status;
-    status = compile_stored("resume", s, NULL);
+    status = compile_stored("resume", s, NULL, cache);
     if (status == SF_EXIT_OK && !start_continue("resume", runner, s, SF_REPLAY_RESUME, NULL, store))
         status = SF_EXIT_STORE;
+    else if (status == SF_EXIT_OK)
+        stored_release_loaded(s);
     return status;
 }
 
@@ -247,12 +344,14 @@ int sf_cmd_resume(int argc, char **argv)
     }
     stored_exec *loaded = sf_calloc(n ? n : 1, sizeof *loaded);
     sf_runner *runner = sf_runner_new("resume");
+    definition_cache cache = {0};
     size_t started = 0;
     /* One execution that cannot be continued (cut off before its start was
      * recorded, a damaged definition) is reported and sets the exit status,
      * but never keeps the others of the store from being resumed. */
     for (size_t i = 0; i < n; i++) {
-        int one = resume_one(runner, store, o.name ? o.name : names[i], !o.name, &loaded[i]);
+        int one =
+            resume_one(runner, store, o.name ? o.name : names[i], !o.name, &cache, &loaded[i]);
         started += loaded[i].lock < 0 && loaded[i].def && one == SF_EXIT_OK;
         if (status == SF_EXIT_OK)
             status = one;
@@ -263,6 +362,7 @@ int sf_cmd_resume(int argc, char **argv)
     sf_runner_free(runner);
     for (size_t i = 0; i < n; i++)
         stored_free(&loaded[i]);
+    cache_free(&cache); /* after the executions and their records that borrow it */
     free(loaded);
     if (names)
         sf_store_list_free(names, n);
@@ -346,7 +446,7 @@ int sf_cmd_replay(int argc, char **argv)
     if (status == SF_EXIT_OK)
         status = check_replayable(&s);
     if (status == SF_EXIT_OK)
-        status = compile_stored("replay", &s, o.definition);
+        status = compile_stored("replay", &s, o.definition, NULL);
     if (status == SF_EXIT_OK && o.definition)
         status = adopt_definition(&s, o.definition);
     sf_runner *runner = sf_runner_new("replay");

@@ -1,10 +1,26 @@
 /*
  * main.c — `stepfn`: dispatch to a subcommand.
+ *
+ * Before dispatching, the soft limit on open files is raised to the hard
+ * limit: `stepfn resume` of a whole store holds one lock descriptor per
+ * execution, and the usual soft limit of 1,024 would cap it far below what
+ * the system allows. Failing to raise it is not an error (the command then
+ * reports EMFILE where it runs out).
  */
 #include "tools/cli.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+
+static void raise_open_file_limit(void)
+{
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
 
 static const struct {
     const char *name;
@@ -49,6 +65,7 @@ int main(int argc, char **argv)
         printf("stepfn 0.1.0\n");
         return SF_EXIT_OK;
     }
+    raise_open_file_limit();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(cmd, commands[i].name) == 0)
             return commands[i].run(argc - 2, argv + 2);
