@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -199,10 +200,34 @@ static char *parent_of(const char *path)
     return dir;
 }
 
+/* A step killed while writing (its Map or Parallel was stopped, its task
+ * timed out) leaves its temporary file behind; the next writer in the same
+ * folder removes those whose process is gone, so the folder holds only real
+ * data. */
+static void remove_stale_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long pid;
+        if (sscanf(e->d_name, ".tmp-%ld-", &pid) != 1 || pid <= 0)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* its writer still runs */
+        char *path = lab_join(dir, e->d_name);
+        unlink(path);
+        free(path);
+    }
+    closedir(d);
+}
+
 /* Write data to a new dot-file in dir; returns its path (malloc'd). */
 static char *write_temp(const char *dir, const char *data, size_t len)
 {
     lab_mkdirs(dir);
+    remove_stale_temps(dir);
     char name[64];
     snprintf(name, sizeof name, ".tmp-%ld-XXXXXX", (long)getpid());
     char *path = lab_join(dir, name);
