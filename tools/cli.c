@@ -61,6 +61,47 @@ int sf_cli_usage_error(const char *command, const char *fmt, ...)
     return SF_EXIT_USAGE;
 }
 
+static bool parse_extra(sf_args *a, const sf_cli_extra *extras)
+{
+    for (size_t i = 0; extras && extras[i].option; i++)
+        if (sf_args_option(a, extras[i].option)) {
+            *extras[i].value = a->value;
+            return true;
+        }
+    return false;
+}
+
+int sf_cli_parse_options(const char *cmd, const char *help, int argc, char **argv,
+                         sf_cli_name_rule rule, const sf_cli_extra *extras, sf_cli_options *o)
+{
+    sf_args a;
+    sf_args_init(&a, argc, argv);
+    for (; a.i < argc; a.i++) {
+        if (sf_args_is_help(&a)) {
+            fputs(help, stdout);
+            return -1;
+        } else if (sf_args_option(&a, "--store")) {
+            o->store = a.value;
+        } else if (sf_args_option(&a, "--format")) {
+            if (!a.failed && !sf_cli_parse_format(cmd, a.value, &o->format))
+                return SF_EXIT_USAGE;
+        } else if (parse_extra(&a, extras)) {
+            /* stored through the extra's pointer */
+        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
+            return sf_cli_usage_error(cmd, "unknown option '%s'", argv[a.i]);
+        } else if (rule != SF_CLI_NO_NAME && !o->name) {
+            o->name = argv[a.i];
+        } else {
+            return sf_cli_usage_error(cmd, "unexpected argument '%s'", argv[a.i]);
+        }
+        if (a.failed)
+            return SF_EXIT_USAGE;
+    }
+    if (rule == SF_CLI_NAME_REQUIRED && !o->name)
+        return sf_cli_usage_error(cmd, "missing the execution name");
+    return SF_EXIT_OK;
+}
+
 bool sf_cli_parse_format(const char *command, const char *text, sf_format *out)
 {
     if (strcmp(text, "text") == 0)
@@ -79,8 +120,8 @@ void sf_cli_print_diags(FILE *out, const char *origin, const sf_diags *d)
     for (size_t i = 0; i < d->count; i++) {
         const sf_diag *g = &d->items[i];
         fprintf(out, "%s: %s: %s%s%s [%s]\n", origin,
-                g->severity == SF_DIAG_ERROR ? "error" : "warning",
-                g->pointer[0] ? g->pointer : "", g->pointer[0] ? ": " : "", g->message, g->code);
+                g->severity == SF_DIAG_ERROR ? "error" : "warning", g->pointer[0] ? g->pointer : "",
+                g->pointer[0] ? ": " : "", g->message, g->code);
     }
 }
 

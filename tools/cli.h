@@ -39,6 +39,24 @@ bool sf_args_option(sf_args *a, const char *name);
 bool sf_args_flag(sf_args *a, const char *name);
 bool sf_args_is_help(sf_args *a);
 
+/* What commands that act on stored executions take: [NAME] [--store DIR]
+ * [--format F], plus extra options with a value. */
+typedef enum { SF_CLI_NO_NAME, SF_CLI_NAME_OPTIONAL, SF_CLI_NAME_REQUIRED } sf_cli_name_rule;
+typedef struct sf_cli_extra {
+    const char *option; /* e.g. "--from"; NULL ends the list */
+    const char **value;
+} sf_cli_extra;
+typedef struct sf_cli_options {
+    const char *name;
+    const char *store;
+    sf_format format; /* set the default before parsing */
+} sf_cli_options;
+
+/* Returns SF_EXIT_OK, SF_EXIT_USAGE after a message, or -1 after printing
+ * help. extras may be NULL. */
+int sf_cli_parse_options(const char *cmd, const char *help, int argc, char **argv,
+                         sf_cli_name_rule rule, const sf_cli_extra *extras, sf_cli_options *o);
+
 /* Print a usage error and return SF_EXIT_USAGE. */
 int sf_cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -37,7 +37,7 @@ typedef struct stored_exec {
     char *dir;
     json_t *events;
     sf_summary summary;
-    json_t *meta; /* run.json, or an empty object */
+    json_t *meta;            /* run.json, or an empty object */
     sf_resources *resources; /* NULL when def is shared (definition_cache) */
     sf_definition *def;
     bool def_shared; /* def belongs to the definition_cache */
@@ -231,12 +231,14 @@ static const char *machine_name(const stored_exec *s)
     return colon ? colon + 1 : "stepfn";
 }
 
-static bool start_continue(const char *cmd, sf_runner *runner, stored_exec *s,
-                           sf_replay_mode mode, const char *from, const char *store)
+static bool start_continue(const char *cmd, sf_runner *runner, stored_exec *s, sf_replay_mode mode,
+                           const char *from, const char *store)
 {
     char *err = NULL;
-    sf_exec_config cfg = {.name = s->name, .state_machine_name = machine_name(s),
-                          .exec_dir = s->dir, .fsync = stored_fsync(s)};
+    sf_exec_config cfg = {.name = s->name,
+                          .state_machine_name = machine_name(s),
+                          .exec_dir = s->dir,
+                          .fsync = stored_fsync(s)};
     sf_exec *e = sf_exec_continue(sf_runner_loop(runner), s->def, s->events, mode, from, &cfg,
                                   sf_runner_exec_done, runner, &err);
     if (!e) {
@@ -259,47 +261,6 @@ static const char resume_help[] =
     "RUNNING and that no live process holds. Steps whose results are recorded\n"
     "are not run again; a task that was in flight is invoked again\n"
     "(at-least-once). Waits and retry back-offs continue with the time left.\n";
-
-typedef struct continue_options {
-    const char *name;
-    const char *store;
-    const char *from;
-    const char *definition;
-    sf_format format;
-} continue_options;
-
-static int parse_continue(const char *cmd, const char *help, int argc, char **argv,
-                          continue_options *o, bool is_replay)
-{
-    sf_args a;
-    sf_args_init(&a, argc, argv);
-    for (; a.i < argc; a.i++) {
-        if (sf_args_is_help(&a)) {
-            fputs(help, stdout);
-            return -1;
-        } else if (sf_args_option(&a, "--store")) {
-            o->store = a.value;
-        } else if (sf_args_option(&a, "--format")) {
-            if (!a.failed && !sf_cli_parse_format(cmd, a.value, &o->format))
-                return SF_EXIT_USAGE;
-        } else if (is_replay && sf_args_option(&a, "--from")) {
-            o->from = a.value;
-        } else if (is_replay && sf_args_option(&a, "--definition")) {
-            o->definition = a.value;
-        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
-            return sf_cli_usage_error(cmd, "unknown option '%s'", argv[a.i]);
-        } else if (!o->name) {
-            o->name = argv[a.i];
-        } else {
-            return sf_cli_usage_error(cmd, "unexpected argument '%s'", argv[a.i]);
-        }
-        if (a.failed)
-            return SF_EXIT_USAGE;
-    }
-    if (is_replay && !o->name)
-        return sf_cli_usage_error(cmd, "missing the execution name");
-    return SF_EXIT_OK;
-}
 
 /* Load and start one execution to resume. quiet: skip what is not
  * resumable without complaint (resuming the whole store). */
@@ -328,8 +289,9 @@ static int resume_one(sf_runner *runner, const char *store, const char *name, bo
 
 int sf_cmd_resume(int argc, char **argv)
 {
-    continue_options o = {.format = SF_FORMAT_TEXT};
-    int status = parse_continue("resume", resume_help, argc, argv, &o, false);
+    sf_cli_options o = {.format = SF_FORMAT_TEXT};
+    int status =
+        sf_cli_parse_options("resume", resume_help, argc, argv, SF_CLI_NAME_OPTIONAL, NULL, &o);
     if (status)
         return status < 0 ? SF_EXIT_OK : status;
     char *store = sf_store_resolve(o.store);
@@ -436,8 +398,11 @@ static int check_replayable(const stored_exec *s)
 
 int sf_cmd_replay(int argc, char **argv)
 {
-    continue_options o = {.format = SF_FORMAT_TEXT};
-    int status = parse_continue("replay", replay_help, argc, argv, &o, true);
+    sf_cli_options o = {.format = SF_FORMAT_TEXT};
+    const char *from = NULL, *definition = NULL;
+    const sf_cli_extra extras[] = {{"--from", &from}, {"--definition", &definition}, {NULL, NULL}};
+    int status =
+        sf_cli_parse_options("replay", replay_help, argc, argv, SF_CLI_NAME_REQUIRED, extras, &o);
     if (status)
         return status < 0 ? SF_EXIT_OK : status;
     char *store = sf_store_resolve(o.store);
@@ -446,12 +411,12 @@ int sf_cmd_replay(int argc, char **argv)
     if (status == SF_EXIT_OK)
         status = check_replayable(&s);
     if (status == SF_EXIT_OK)
-        status = compile_stored("replay", &s, o.definition, NULL);
-    if (status == SF_EXIT_OK && o.definition)
-        status = adopt_definition(&s, o.definition);
+        status = compile_stored("replay", &s, definition, NULL);
+    if (status == SF_EXIT_OK && definition)
+        status = adopt_definition(&s, definition);
     sf_runner *runner = sf_runner_new("replay");
     if (status == SF_EXIT_OK &&
-        !start_continue("replay", runner, &s, o.from ? SF_REPLAY_FROM : SF_REPLAY_REDRIVE, o.from,
+        !start_continue("replay", runner, &s, from ? SF_REPLAY_FROM : SF_REPLAY_REDRIVE, from,
                         store))
         status = SF_EXIT_USAGE;
     if (status == SF_EXIT_OK)

@@ -10,42 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct inspect_options {
-    const char *name;
-    const char *store;
-    sf_format format;
-} inspect_options;
-
-/* Parse NAME [--store DIR] [--format F]; returns -1 after printing help. */
-static int parse_inspect(const char *cmd, const char *help, int argc, char **argv,
-                         inspect_options *o, bool needs_name)
-{
-    sf_args a;
-    sf_args_init(&a, argc, argv);
-    for (; a.i < argc; a.i++) {
-        if (sf_args_is_help(&a)) {
-            fputs(help, stdout);
-            return -1;
-        } else if (sf_args_option(&a, "--store")) {
-            o->store = a.value;
-        } else if (sf_args_option(&a, "--format")) {
-            if (!a.failed && !sf_cli_parse_format(cmd, a.value, &o->format))
-                return SF_EXIT_USAGE;
-        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
-            return sf_cli_usage_error(cmd, "unknown option '%s'", argv[a.i]);
-        } else if (needs_name && !o->name) {
-            o->name = argv[a.i];
-        } else {
-            return sf_cli_usage_error(cmd, "unexpected argument '%s'", argv[a.i]);
-        }
-        if (a.failed)
-            return SF_EXIT_USAGE;
-    }
-    if (needs_name && !o->name)
-        return sf_cli_usage_error(cmd, "missing the execution name");
-    return SF_EXIT_OK;
-}
-
 static const char describe_help[] =
     "usage: stepfn describe NAME [--store DIR] [--format json|text]\n"
     "\n"
@@ -55,8 +19,9 @@ static const char describe_help[] =
 
 int sf_cmd_describe(int argc, char **argv)
 {
-    inspect_options o = {.format = SF_FORMAT_JSON};
-    int st = parse_inspect("describe", describe_help, argc, argv, &o, true);
+    sf_cli_options o = {.format = SF_FORMAT_JSON};
+    int st =
+        sf_cli_parse_options("describe", describe_help, argc, argv, SF_CLI_NAME_REQUIRED, NULL, &o);
     if (st)
         return st < 0 ? SF_EXIT_OK : st;
     char *store = sf_store_resolve(o.store);
@@ -86,8 +51,9 @@ static const char history_help[] =
 
 int sf_cmd_history(int argc, char **argv)
 {
-    inspect_options o = {.format = SF_FORMAT_JSON};
-    int st = parse_inspect("history", history_help, argc, argv, &o, true);
+    sf_cli_options o = {.format = SF_FORMAT_JSON};
+    int st =
+        sf_cli_parse_options("history", history_help, argc, argv, SF_CLI_NAME_REQUIRED, NULL, &o);
     if (st)
         return st < 0 ? SF_EXIT_OK : st;
     char *store = sf_store_resolve(o.store);
@@ -128,7 +94,7 @@ static json_t *list_item(const sf_summary *s)
 {
     json_t *d = sf_summary_describe(s);
     json_t *item = json_object();
-    const char *keys[] = {"executionArn", "stateMachineArn", "name", "status",
+    const char *keys[] = {"executionArn", "stateMachineArn", "name",        "status",
                           "startDate",    "stopDate",        "redriveCount"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         json_t *v = json_object_get(d, keys[i]);
@@ -141,8 +107,8 @@ static json_t *list_item(const sf_summary *s)
 
 int sf_cmd_list(int argc, char **argv)
 {
-    inspect_options o = {.format = SF_FORMAT_TEXT};
-    int st = parse_inspect("list", list_help, argc, argv, &o, false);
+    sf_cli_options o = {.format = SF_FORMAT_TEXT};
+    int st = sf_cli_parse_options("list", list_help, argc, argv, SF_CLI_NO_NAME, NULL, &o);
     if (st)
         return st < 0 ? SF_EXIT_OK : st;
     char *store = sf_store_resolve(o.store);
@@ -167,8 +133,8 @@ int sf_cmd_list(int argc, char **argv)
             json_array_append_new(arr, list_item(&items[i].s));
         } else {
             json_t *d = sf_summary_describe(&items[i].s);
-            printf("%-40s %-10s %s\n", items[i].s.name,
-                   items[i].s.status, json_string_value(json_object_get(d, "startDate")));
+            printf("%-40s %-10s %s\n", items[i].s.name, items[i].s.status,
+                   json_string_value(json_object_get(d, "startDate")));
             json_decref(d);
         }
         sf_summary_free(&items[i].s);
