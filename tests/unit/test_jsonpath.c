@@ -15,33 +15,7 @@
 #include <string.h>
 
 #include "engine/jsonpath.h"
-
-/* ---- helpers ------------------------------------------------------------ */
-
-static json_t *parse_json(const char *text)
-{
-    json_error_t e;
-    json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
-    if (!v)
-        fail_msg("bad JSON in test: %s (%s)", text, e.text);
-    return v;
-}
-
-/* Consumes actual. */
-static void assert_json_equals(json_t *actual, const char *expected)
-{
-    json_t *want = parse_json(expected);
-    if (!json_equal(actual, want)) {
-        char *got = actual ? sf_json_compact(actual) : strdup("(no match)");
-        print_error("got:  %s\nwant: %s\n", got, expected);
-        free(got);
-        json_decref(actual);
-        json_decref(want);
-        fail();
-    }
-    json_decref(actual);
-    json_decref(want);
-}
+#include "json_assert.h"
 
 static sf_path *compile_ok(const char *text, unsigned flags)
 {

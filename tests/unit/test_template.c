@@ -18,33 +18,7 @@
 #include "engine/intrinsics.h"
 #include "engine/jsonpath.h"
 #include "engine/template.h"
-
-/* ---- helpers ------------------------------------------------------------ */
-
-static json_t *parse_json(const char *text)
-{
-    json_error_t e;
-    json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
-    if (!v)
-        fail_msg("bad JSON in test: %s (%s)", text, e.text);
-    return v;
-}
-
-/* Consumes actual. */
-static void assert_json_equals(json_t *actual, const char *expected)
-{
-    json_t *want = parse_json(expected);
-    if (!json_equal(actual, want)) {
-        char *got = actual ? sf_json_compact(actual) : strdup("(nothing)");
-        print_error("got:  %s\nwant: %s\n", got, expected);
-        free(got);
-        json_decref(actual);
-        json_decref(want);
-        fail();
-    }
-    json_decref(actual);
-    json_decref(want);
-}
+#include "json_assert.h"
 
 static sf_template *compile_ok(const char *tmpl_text)
 {
