@@ -11,7 +11,7 @@
 # Needs valgrind (and perf, optional): apt-get install valgrind linux-perf.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-stepfn="$here/../build-bench/stepfn"
+stepfn="${STEPFN:-$here/../build-bench/stepfn}"   # STEPFN=path for another build
 loop_n=${1:-5000}
 map_n=${2:-200}
 [ -x "$stepfn" ] || { echo "profile: $stepfn missing: run bench/run.py first" >&2; exit 1; }

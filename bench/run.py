@@ -62,8 +62,17 @@ def run_checked(argv, **kw):
     return r.stdout
 
 
+def set_build_dir(path):
+    """Where stepfn, the floors and the tools are built (default build-bench/);
+    a second folder lets two people benchmark one tree at once."""
+    global BUILD, TOOLS, STEPFN
+    BUILD = os.path.abspath(path)
+    TOOLS = os.path.join(BUILD, "bench-tools")
+    STEPFN = os.path.join(BUILD, "stepfn")
+
+
 def build():
-    log("bench: building stepfn (Release) into build-bench/")
+    log(f"bench: building stepfn (Release) into {os.path.relpath(BUILD, ROOT)}/")
     # -g only adds symbols (for the profiles in bench/profile.sh), not code.
     run_checked(["cmake", "-S", ROOT, "-B", BUILD, "-DCMAKE_BUILD_TYPE=Release",
                  "-DSTEPFN_TESTS=OFF", "-DCMAKE_C_FLAGS=-g"])
@@ -500,8 +509,10 @@ def main():
     ap.add_argument("--store-root", default="/dev/shm" if os.path.isdir("/dev/shm") else None,
                     help="where the per-run stores go (default /dev/shm)")
     ap.add_argument("--no-build", action="store_true", help="use build-bench/stepfn as it is")
+    ap.add_argument("--build-dir", default=BUILD, help="build folder (default build-bench/)")
     ap.add_argument("--json", help="also write the results to this file")
     opts = ap.parse_args()
+    set_build_dir(opts.build_dir)
 
     # 10,000 parked executions need file descriptors: take the hard limit.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
