@@ -43,7 +43,6 @@ static void enter_state(sf_cursor *c, sf_state *st, json_t *input);
 static json_t *evaluate_assign(sf_cursor *c, const sf_template *assign, json_t *value,
                                sf_error *err);
 static void apply_assign(sf_cursor *c, json_t *assigned);
-static void add_assigned_details(json_t *details, json_t *assigned);
 static void run_current_state(sf_cursor *c);
 
 /* ---- Events ---- */
@@ -55,22 +54,30 @@ int64_t sf_cursor_event(sf_cursor *c, const char *type, json_t *details)
     return id;
 }
 
-/* The JSON text of a state's output, written on its exit event, is the
- * next state's input text too: keep it for the entry event rather than
- * serialize the same value twice (for a Map's input, the costliest part of
- * a transition). `value` stays alive as pending_input until then. */
-static void keep_text(sf_cursor *c, json_t *value, char *text)
+/* A state's output, written on its exit event as a string of JSON text, is
+ * the next state's input too: render it once into c->literal and keep it
+ * for the entry event rather than serialize and escape the same value twice
+ * (for a Map's input, the costliest part of a transition). `value` stays
+ * alive as pending_input until then. Returns the length of the JSON text. */
+static size_t render_literal(sf_cursor *c, const json_t *value)
 {
-    free(c->text);
-    c->text = text;
-    c->text_of = value;
+    c->literal.len = 0;
+    size_t text_len = sf_text_put_json_literal(&c->literal, value);
+    c->literal_of = value;
+    return text_len;
 }
 
-/* A *StateExited event, with the state the cursor moves to next. */
-static void record_exit(sf_cursor *c, json_t *details, const sf_state *next)
+/* A *StateEntered or *StateExited event of the current state with the value
+ * in c->literal; `next` for an exit. */
+static int64_t record_io(sf_cursor *c, const char *type, bool is_output, const json_t *assigned,
+                         const sf_state *next)
 {
-    c->last_event_id = sf_exec_record_ex(c->exec, c->last_event_id, c->state->exited_event,
-                                         details, c->scope, next ? next->name : NULL);
+    sf_io_details io = {.name = c->state->name, .is_output = is_output,
+                        .value_literal = c->literal.data, .value_literal_len = c->literal.len,
+                        .assigned = assigned};
+    c->last_event_id = sf_exec_record_io(c->exec, c->last_event_id, type, &io, c->scope,
+                                         next ? next->name : NULL);
+    return c->last_event_id;
 }
 
 json_t *sf_cursor_recorded(sf_cursor *c, const char *const *types)
@@ -85,19 +92,6 @@ static int64_t recorded_ms(const json_t *ev)
     int64_t ns;
     const char *ts = json_string_value(json_object_get(ev, "timestamp"));
     return ts && sf_timestamp_parse(ts, &ns) ? ns / 1000000 : sf_now_ms();
-}
-
-/* stateEnteredEventDetails / stateExitedEventDetails. */
-static json_t *io_details(const char *name, const char *io_key, const char *text)
-{
-    bool input = io_key[0] == 'i';
-    json_t *d = json_object();
-    json_object_set_new(d, "name", json_string(name));
-    json_object_set_new(d, io_key, json_string(text));
-    json_t *truncated = json_object();
-    json_object_set_new(truncated, "truncated", json_false());
-    json_object_set_new(d, input ? "inputDetails" : "outputDetails", truncated);
-    return d;
 }
 
 /* ---- Context object ---- */
@@ -287,11 +281,8 @@ static bool try_catch(sf_cursor *c, sf_error *err)
             json_decref(assigned);
             return false;
         }
-        char *text = sf_json_compact(output);
-        json_t *details = io_details(st->name, "output", text);
-        add_assigned_details(details, assigned);
-        record_exit(c, details, k->next);
-        keep_text(c, output, text);
+        render_literal(c, output);
+        record_io(c, st->exited_event, true, assigned, k->next);
         apply_assign(c, assigned);
         json_decref(assigned);
         c->pending_state = k->next;
@@ -372,24 +363,6 @@ static void apply_assign(sf_cursor *c, json_t *assigned)
         c->variables = own;
     }
     json_object_update(c->variables, assigned);
-}
-
-/* assignedVariables for the exit event: each value as JSON text. */
-static void add_assigned_details(json_t *details, json_t *assigned)
-{
-    if (!assigned)
-        return;
-    json_t *vars = json_object();
-    const char *key;
-    json_t *v;
-    json_object_foreach(assigned, key, v)
-    {
-        char *text = sf_json_compact(v);
-        json_object_set_new(vars, key, json_string(text));
-        free(text);
-    }
-    json_object_set_new(details, "assignedVariables", vars);
-    json_object_set_new(details, "assignedVariablesDetails", json_pack("{s:b}", "truncated", 0));
 }
 
 /* ---- Succeeding ---- */
@@ -488,9 +461,8 @@ void sf_cursor_state_done_assign(sf_cursor *c, json_t *result, sf_state *next,
         fail_in_state(c, &err);
         return;
     }
-    char *text = sf_json_compact(output);
-    if (strlen(text) > SF_PAYLOAD_LIMIT_BYTES) {
-        free(text);
+    if (render_literal(c, output) > SF_PAYLOAD_LIMIT_BYTES) {
+        c->literal_of = NULL;
         json_decref(output);
         json_decref(assigned);
         sf_cursor_state_runtime_error(c, SF_ERR_DATA_LIMIT_EXCEEDED,
@@ -502,10 +474,7 @@ void sf_cursor_state_done_assign(sf_cursor *c, json_t *result, sf_state *next,
     /* Fail and Succeed are terminal; Succeed records an exit, Fail never
      * gets here. */
     sf_state *to = next ? next : st->next;
-    json_t *details = io_details(st->name, "output", text);
-    add_assigned_details(details, assigned);
-    record_exit(c, details, to);
-    keep_text(c, output, text);
+    record_io(c, st->exited_event, true, assigned, to);
     apply_assign(c, assigned);
     json_decref(assigned);
     if (to) {
@@ -584,7 +553,7 @@ static void apply_recorded_assign(sf_cursor *c, const json_t *exited)
 static void skip_recorded_state(sf_cursor *c, sf_state *st, json_t *input, json_t *entered,
                                 json_t *exited)
 {
-    keep_text(c, NULL, NULL);
+    c->literal_of = NULL;
     c->state = st;
     c->input = input;
     c->entered_event_id = json_integer_value(json_object_get(entered, "id"));
@@ -605,6 +574,14 @@ static void skip_recorded_state(sf_cursor *c, sf_state *st, json_t *input, json_
     }
 }
 
+/* A state may wait a long time (a Task, a Wait, thousands of executions
+ * parked at once): give back a buffer that grew for a big value. */
+static void release_large_literal(sf_cursor *c)
+{
+    if (c->literal.cap > 64 * 1024)
+        sf_text_free(&c->literal);
+}
+
 static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
 {
     drop_context(c);
@@ -623,14 +600,13 @@ static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
     c->retry_count = 0;
     free(c->retry_attempts);
     c->retry_attempts = st->retrier_count ? sf_calloc(st->retrier_count, sizeof(int)) : NULL;
-    char *text = c->text_of == input ? c->text : sf_json_compact(input);
-    if (text == c->text)
-        c->text = NULL;
-    keep_text(c, NULL, NULL);
-    c->entered_event_id = sf_cursor_event(c, st->entered_event, io_details(st->name, "input", text));
+    if (c->literal_of != input)
+        render_literal(c, input);
+    c->literal_of = NULL; /* used up: the state may change its input's value */
+    c->entered_event_id = record_io(c, st->entered_event, false, NULL, NULL);
     if (sf_exec_last_match(c->exec)) /* resuming a state in flight: keep its clock */
         c->entered_ms = recorded_ms(sf_exec_last_match(c->exec));
-    free(text);
+    release_large_literal(c);
     run_current_state(c);
 }
 
@@ -785,7 +761,7 @@ void sf_cursor_free(sf_cursor *c)
     json_decref(c->map_item_value);
     json_decref(c->variables);
     json_decref(c->scope);
-    free(c->text);
+    sf_text_free(&c->literal);
     sf_error_clear(&c->pending_error);
     free(c->retry_attempts);
     free(c);

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "engine/json_text.h"
 #include <uv.h>
 #include "engine/definition.h"
 #include "engine/error.h"
@@ -71,10 +72,11 @@ struct sf_cursor {
 
     void *run_data; /* the state type's data for the current run */
 
-    /* Engine-private: the JSON text of text_of (the pending input), kept
-     * from the exit event for the next entry event. */
-    char *text;
-    const json_t *text_of;
+    /* Engine-private: the JSON text of literal_of (the pending input) as a
+     * JSON string literal, kept from the exit event for the next entry
+     * event. */
+    sf_text literal;
+    const json_t *literal_of;
 
     /* Engine-private: what to do next once the current call stack unwinds
      * (see "driving" in cursor.c), and the ready queue of the execution. */

@@ -109,6 +109,28 @@ static void count_running(sf_exec *e, int delta)
         ctx->executions--;
 }
 
+/* Replaying: the recorded event this one matches consumes it instead of
+ * being written. Returns the recorded event's id, or 0 for none. */
+static int64_t match_recorded(sf_exec *e, json_t *scope, const char *type, json_t *details)
+{
+    e->last_match = e->replay ? sf_replay_match(e->replay, scope, type, details) : NULL;
+    if (!e->last_match)
+        return 0;
+    if (sf_replay_remaining(e->replay) == 0 && !uv_is_active((uv_handle_t *)&e->flush_prepare))
+        uv_prepare_start(&e->flush_prepare, flush_history); /* frees the replay */
+    return json_integer_value(json_object_get(e->last_match, "id"));
+}
+
+/* Append a new event's line; the log is flushed before the loop waits. */
+static void append_event(sf_exec *e, sf_event_parts *ev)
+{
+    ev->id = e->next_event_id++;
+    ev->timestamp_ms = sf_now_ms();
+    sf_history_append_parts(e->history, ev);
+    if (!uv_is_active((uv_handle_t *)&e->flush_prepare))
+        uv_prepare_start(&e->flush_prepare, flush_history);
+}
+
 int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
                           json_t *scope, const char *next)
 {
@@ -116,26 +138,41 @@ int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, jso
         json_decref(details);
         return e->next_event_id;
     }
-    e->last_match = e->replay ? sf_replay_match(e->replay, scope, type, details) : NULL;
-    if (e->last_match) {
+    int64_t matched = match_recorded(e, scope, type, details);
+    if (matched) {
         json_decref(details);
-        if (sf_replay_remaining(e->replay) == 0 && !uv_is_active((uv_handle_t *)&e->flush_prepare))
-            uv_prepare_start(&e->flush_prepare, flush_history); /* frees the replay */
-        return json_integer_value(json_object_get(e->last_match, "id"));
+        return matched;
     }
-    sf_event_parts ev = {.id = e->next_event_id++, .previous_id = previous_id,
-                         .timestamp_ms = sf_now_ms(), .type = type, .details = details,
+    sf_event_parts ev = {.previous_id = previous_id, .type = type, .details = details,
                          .scope = scope, .next = next,
                          .state = strcmp(type, "ExecutionFailed") == 0 ? e->failed_state : NULL};
-    sf_history_append_parts(e->history, &ev);
+    append_event(e, &ev);
     sf_summary_apply_parts(&e->summary, type, ev.id, ev.timestamp_ms, details);
     if (ev.state)
         sf_summary_set_failed_state(&e->summary, ev.state);
     json_decref(details);
-    int64_t id = ev.id;
-    if (!uv_is_active((uv_handle_t *)&e->flush_prepare))
-        uv_prepare_start(&e->flush_prepare, flush_history);
-    return id;
+    return ev.id;
+}
+
+int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
+                          const sf_io_details *io, json_t *scope, const char *next)
+{
+    if (e->over || !e->history)
+        return e->next_event_id;
+    if (e->replay) { /* events are matched by their state's name */
+        json_t *key = json_pack("{s:s}", "name", io->name);
+        int64_t matched = match_recorded(e, scope, type, key);
+        json_decref(key);
+        if (matched)
+            return matched;
+    } else {
+        e->last_match = NULL;
+    }
+    sf_event_parts ev = {.previous_id = previous_id, .type = type, .io = io, .scope = scope,
+                         .next = next};
+    append_event(e, &ev);
+    sf_summary_apply_state_event(&e->summary, type, ev.id, io->name);
+    return ev.id;
 }
 
 int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t *details,

@@ -64,6 +64,11 @@ void sf_exec_free(sf_exec *e);
  * a finished state went. */
 int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
                           json_t *scope, const char *next);
+/* Record a *StateEntered or *StateExited event from its details as text
+ * (all borrowed): the path of every state entry and exit. Otherwise as
+ * sf_exec_record_ex. */
+int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
+                          const sf_io_details *io, json_t *scope, const char *next);
 /* The replay in progress (NULL when the execution runs from scratch), and
  * the recorded event the last sf_exec_record matched (NULL when it was
  * written afresh). */

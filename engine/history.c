@@ -227,44 +227,89 @@ static void put_details_key(sf_text *b, const char *type)
 {
     size_t n = strlen(type);
     if (n > 12 && memcmp(type + n - 12, "StateEntered", 12) == 0) {
-        sf_text_puts(b, ",\"stateEnteredEventDetails\":");
+        SF_TEXT_PUT_LITERAL(b, ",\"stateEnteredEventDetails\":");
     } else if (n > 11 && memcmp(type + n - 11, "StateExited", 11) == 0) {
-        sf_text_puts(b, ",\"stateExitedEventDetails\":");
+        SF_TEXT_PUT_LITERAL(b, ",\"stateExitedEventDetails\":");
     } else {
         char first = (char)tolower((unsigned char)type[0]);
         sf_text_put(b, ",\"", 2);
         sf_text_put(b, &first, 1);
         sf_text_put(b, type + 1, n - 1);
-        sf_text_puts(b, "EventDetails\":");
+        SF_TEXT_PUT_LITERAL(b, "EventDetails\":");
     }
+}
+
+/* The details of sf_io_details, in the key order jansson's details object
+ * had before this path existed (stores written by either read alike). */
+static void put_io_details(sf_text *b, const sf_io_details *io)
+{
+    SF_TEXT_PUT_LITERAL(b, "{\"name\":");
+    sf_text_put_string(b, io->name, strlen(io->name));
+    if (io->is_output)
+        SF_TEXT_PUT_LITERAL(b, ",\"output\":");
+    else
+        SF_TEXT_PUT_LITERAL(b, ",\"input\":");
+    sf_text_put(b, io->value_literal, io->value_literal_len);
+    if (io->is_output)
+        SF_TEXT_PUT_LITERAL(b, ",\"outputDetails\":{\"truncated\":false}");
+    else
+        SF_TEXT_PUT_LITERAL(b, ",\"inputDetails\":{\"truncated\":false}");
+    if (io->assigned) {
+        /* Each assigned value as JSON text in a string, as AWS records it. */
+        sf_text value = {0};
+        const char *key;
+        json_t *v;
+        char sep = '{';
+        SF_TEXT_PUT_LITERAL(b, ",\"assignedVariables\":");
+        json_object_foreach((json_t *)io->assigned, key, v)
+        {
+            sf_text_put(b, &sep, 1);
+            sep = ',';
+            sf_text_put_string(b, key, strlen(key));
+            sf_text_put(b, ":", 1);
+            value.len = 0;
+            sf_text_put_json(&value, v);
+            sf_text_put_string(b, value.data, value.len);
+        }
+        if (sep == '{')
+            sf_text_put(b, "{", 1);
+        SF_TEXT_PUT_LITERAL(b, "},\"assignedVariablesDetails\":{\"truncated\":false}");
+        sf_text_free(&value);
+    }
+    sf_text_put(b, "}", 1);
 }
 
 void sf_history_append_parts(sf_history *h, const sf_event_parts *e)
 {
     sf_text *b = &h->buf;
     h->line_start = b->len;
-    sf_text_puts(b, "{\"id\":");
+    SF_TEXT_PUT_LITERAL(b, "{\"id\":");
     sf_text_put_int(b, e->id);
-    sf_text_puts(b, ",\"previousEventId\":");
+    SF_TEXT_PUT_LITERAL(b, ",\"previousEventId\":");
     sf_text_put_int(b, e->previous_id);
-    sf_text_puts(b, ",\"timestamp\":");
+    SF_TEXT_PUT_LITERAL(b, ",\"timestamp\":");
     put_timestamp(h, e->timestamp_ms);
-    sf_text_puts(b, ",\"type\":");
-    sf_text_put_string(b, e->type, strlen(e->type));
+    /* Event types are the engine's own identifiers: nothing to escape. */
+    SF_TEXT_PUT_LITERAL(b, ",\"type\":\"");
+    sf_text_put(b, e->type, strlen(e->type));
+    sf_text_put(b, "\"", 1);
     if (e->details) {
         put_details_key(b, e->type);
         sf_text_put_json(b, e->details);
+    } else if (e->io) {
+        put_details_key(b, e->type);
+        put_io_details(b, e->io);
     }
     if (e->scope) {
-        sf_text_puts(b, ",\"scope\":");
+        SF_TEXT_PUT_LITERAL(b, ",\"scope\":");
         sf_text_put_json(b, e->scope);
     }
     if (e->next) {
-        sf_text_puts(b, ",\"next\":");
+        SF_TEXT_PUT_LITERAL(b, ",\"next\":");
         sf_text_put_string(b, e->next, strlen(e->next));
     }
     if (e->state) {
-        sf_text_puts(b, ",\"state\":");
+        SF_TEXT_PUT_LITERAL(b, ",\"state\":");
         sf_text_put_string(b, e->state, strlen(e->state));
     }
     sf_text_put(b, "}", 1);

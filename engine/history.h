@@ -42,10 +42,25 @@ void sf_history_append(sf_history *h, json_t *event);
 /* The same line as sf_history_append of the event sf_history_event_new
  * would build, plus "scope" and "next" when given, written straight into
  * the buffer: the engine's path for every event. All members borrowed. */
+/* The details of a *StateEntered or *StateExited event given as text, so
+ * that the hot path (two such events per state) builds no jansson object:
+ *   {"name":NAME,"input":VALUE,"inputDetails":{"truncated":false}}
+ * with "output" and "outputDetails" for an exit, followed by
+ * "assignedVariables" and "assignedVariablesDetails" when a state assigned
+ * variables. */
+typedef struct sf_io_details {
+    const char *name;          /* the state's name */
+    bool is_output;            /* an exit event: "output" rather than "input" */
+    const char *value_literal; /* the value's JSON text as a JSON string literal */
+    size_t value_literal_len;
+    const json_t *assigned;    /* an object of the assigned values, or NULL */
+} sf_io_details;
+
 typedef struct sf_event_parts {
     int64_t id, previous_id, timestamp_ms;
     const char *type;
     json_t *details; /* may be NULL */
+    const sf_io_details *io; /* written as the details when details is NULL; may be NULL */
     json_t *scope;   /* may be NULL */
     const char *next; /* may be NULL */
     const char *state; /* ExecutionFailed: the state that failed; may be NULL */

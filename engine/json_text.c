@@ -201,11 +201,6 @@ char *sf_json_compact(const json_t *v)
     return b.data;
 }
 
-void sf_text_put(sf_text *t, const char *s, size_t n)
-{
-    put(t, s, n);
-}
-
 void sf_text_puts(sf_text *t, const char *s)
 {
     put(t, s, strlen(s));
@@ -218,16 +213,30 @@ void sf_text_put_string(sf_text *t, const char *s, size_t n)
 
 void sf_text_put_int(sf_text *t, long long v)
 {
+    /* Two digits per step from a table: event ids are written twice per
+     * history line. */
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930"
+                                   "31323334353637383940414243444546474849505152535455565758596061"
+                                   "62636465666768697071727374757677787980818283848586878889909192"
+                                   "93949596979899";
     char digits[24];
     char *end = digits + sizeof digits, *p = end;
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    while (u >= 100) {
+        unsigned r = (unsigned)(u % 100);
+        u /= 100;
+        p -= 2;
+        memcpy(p, pairs + 2 * r, 2);
+    }
+    if (u >= 10) {
+        p -= 2;
+        memcpy(p, pairs + 2 * u, 2);
+    } else {
+        *--p = (char)('0' + u);
+    }
     if (v < 0)
         *--p = '-';
-    put(t, p, (size_t)(end - p));
+    sf_text_put(t, p, (size_t)(end - p));
 }
 
 void sf_text_put_json(sf_text *t, const json_t *v)
@@ -236,6 +245,119 @@ void sf_text_put_json(sf_text *t, const json_t *v)
         put_str(t, "null");
     else /* jansson's iteration API takes non-const values; nothing is changed */
         put_value(t, (json_t *)v);
+}
+
+/* ---- JSON text inside a JSON string ----
+ *
+ * History events hold a state's input and output as JSON text in a string
+ * ("input":"{\"id\":1}"). Writing the value straight into that form, rather
+ * than writing its text and then escaping the text, passes over the bytes
+ * once. A quote is written \", and a string's own escapes are escaped
+ * again (\\n, \\\"). `raw` counts the length the plain text would have. */
+typedef struct nested_writer {
+    text_buffer *b;
+    size_t raw;
+} nested_writer;
+
+static void nested_put_plain(nested_writer *n, const char *s, size_t len)
+{
+    put(n->b, s, len);
+    n->raw += len;
+}
+
+static void nested_put_string(nested_writer *n, const char *s, size_t len)
+{
+    /* Worst case per byte: a control character, \u00XX, becomes \\u00XX. */
+    sf_text_reserve(n->b, 7 * len + 4);
+    char *w = n->b->data + n->b->len;
+    size_t raw = 2;
+    *w++ = '\\';
+    *w++ = '"';
+    size_t i = 0;
+    while (i < len) {
+        if (i + 8 <= len) {
+            uint64_t word;
+            memcpy(&word, s + i, 8);
+            if (!word_needs_escape(word)) {
+                memcpy(w, s + i, 8);
+                w += 8;
+                i += 8;
+                raw += 8;
+                continue;
+            }
+        }
+        unsigned char c = (unsigned char)s[i++];
+        if (!needs_escape[c]) {
+            *w++ = (char)c;
+            raw++;
+            continue;
+        }
+        char inner[6];
+        size_t k = escape_of(c, inner);
+        raw += k;
+        for (size_t j = 0; j < k; j++) {
+            if (inner[j] == '\\' || inner[j] == '"')
+                *w++ = '\\';
+            *w++ = inner[j];
+        }
+    }
+    *w++ = '\\';
+    *w++ = '"';
+    *w = '\0';
+    n->b->len = (size_t)(w - n->b->data);
+    n->raw += raw;
+}
+
+static void nested_put_value(nested_writer *n, json_t *v)
+{
+    size_t before;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        nested_put_plain(n, "{", 1);
+        bool first = true;
+        for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
+            if (!first)
+                nested_put_plain(n, ",", 1);
+            first = false;
+            nested_put_string(n, json_object_iter_key(it), json_object_iter_key_len(it));
+            nested_put_plain(n, ":", 1);
+            nested_put_value(n, json_object_iter_value(it));
+        }
+        nested_put_plain(n, "}", 1);
+        break;
+    }
+    case JSON_ARRAY: {
+        nested_put_plain(n, "[", 1);
+        size_t count = json_array_size(v);
+        for (size_t i = 0; i < count; i++) {
+            if (i)
+                nested_put_plain(n, ",", 1);
+            nested_put_value(n, json_array_get(v, i));
+        }
+        nested_put_plain(n, "]", 1);
+        break;
+    }
+    case JSON_STRING:
+        nested_put_string(n, json_string_value(v), json_string_length(v));
+        break;
+    default: /* numbers, true, false, null: nothing in them needs escaping */
+        before = n->b->len;
+        put_value(n->b, v);
+        n->raw += n->b->len - before;
+        break;
+    }
+}
+
+size_t sf_text_put_json_literal(sf_text *t, const json_t *v)
+{
+    nested_writer n = {.b = t, .raw = 0};
+    put(t, "\"", 1);
+    if (!v)
+        nested_put_plain(&n, "null", 4);
+    else /* jansson's iteration API takes non-const values; nothing is changed */
+        nested_put_value(&n, (json_t *)v);
+    put(t, "\"", 1);
+    return n.raw;
 }
 
 void sf_text_free(sf_text *t)

@@ -15,6 +15,7 @@
 #define SF_JSON_TEXT_H
 
 #include <stddef.h>
+#include <string.h>
 #include <jansson.h>
 
 typedef struct sf_text {
@@ -23,13 +24,28 @@ typedef struct sf_text {
 } sf_text;
 
 void sf_text_reserve(sf_text *t, size_t extra);
-void sf_text_put(sf_text *t, const char *s, size_t n);
+/* Inline: a history line is built from a dozen small pieces. */
+static inline void sf_text_put(sf_text *t, const char *s, size_t n)
+{
+    if (t->len + n + 1 > t->cap)
+        sf_text_reserve(t, n);
+    memcpy(t->data + t->len, s, n);
+    t->len += n;
+    t->data[t->len] = '\0';
+}
+/* A string literal, its length known at compile time. */
+#define SF_TEXT_PUT_LITERAL(t, literal) sf_text_put((t), "" literal, sizeof(literal) - 1)
 void sf_text_puts(sf_text *t, const char *s);
 /* A JSON string literal: quoted and escaped. */
 void sf_text_put_string(sf_text *t, const char *s, size_t n);
 void sf_text_put_int(sf_text *t, long long v);
 /* Compact JSON of v (borrowed); NULL prints as null. */
 void sf_text_put_json(sf_text *t, const json_t *v);
+/* The compact JSON text of v written as a JSON string literal (quoted and
+ * escaped), as history events hold a state's input and output. Returns the
+ * length of the JSON text itself, before escaping (what payload limits
+ * count). */
+size_t sf_text_put_json_literal(sf_text *t, const json_t *v);
 void sf_text_free(sf_text *t);
 
 #endif

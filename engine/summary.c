@@ -106,17 +106,29 @@ static bool ends_with(const char *s, size_t n, const char *suffix)
     return n > k && memcmp(s + n - k, suffix, k) == 0;
 }
 
-void sf_summary_apply_parts(sf_summary *s, const char *type, int64_t id, int64_t ms,
-                            const json_t *details)
+void sf_summary_apply_state_event(sf_summary *s, const char *type, int64_t id, const char *name)
 {
     s->event_count++;
     s->last_event_id = id;
     size_t n = strlen(type);
-    if (ends_with(type, n, "StateEntered")) { /* the common case first */
-        remember_entered(s, detail(details, "name"));
+    if (ends_with(type, n, "StateEntered")) {
+        remember_entered(s, name);
         if (strcmp(type, "FailStateEntered") == 0)
             replace(&s->last_failure, s->last_entered);
-    } else if (is_failure_event(type)) {
+    }
+}
+
+void sf_summary_apply_parts(sf_summary *s, const char *type, int64_t id, int64_t ms,
+                            const json_t *details)
+{
+    size_t n = strlen(type);
+    if (ends_with(type, n, "StateEntered")) { /* the common case first */
+        sf_summary_apply_state_event(s, type, id, detail(details, "name"));
+        return;
+    }
+    s->event_count++;
+    s->last_event_id = id;
+    if (is_failure_event(type)) {
         replace(&s->last_failure, s->last_entered);
     } else if (strncmp(type, "Execution", 9) != 0) {
         return;

@@ -37,6 +37,9 @@ void sf_summary_apply(sf_summary *s, const json_t *event);
  * engine calls as it records, without building the event object. */
 void sf_summary_apply_parts(sf_summary *s, const char *type, int64_t id, int64_t timestamp_ms,
                             const json_t *details);
+/* The same for a *StateEntered or *StateExited event, whose only detail
+ * the summary needs is the state's name. */
+void sf_summary_apply_state_event(sf_summary *s, const char *type, int64_t id, const char *name);
 /* The state whose failure ended the execution, when the engine knows it
  * (recorded as "state" on ExecutionFailed). */
 void sf_summary_set_failed_state(sf_summary *s, const char *state);

@@ -11,6 +11,7 @@
 
 #include "engine/json_text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,66 @@ static void test_integers_at_the_limits(void **state)
     sf_text_free(&t);
 }
 
+/* Every digit count: the writer takes two digits per step. */
+static void test_integers_of_every_length(void **state)
+{
+    (void)state;
+    long long v = 0;
+    for (int digits = 1; digits <= 18; digits++) {
+        v = v * 10 + digits % 10;
+        for (int sign = 1; sign >= -1; sign -= 2) {
+            char expected[32];
+            snprintf(expected, sizeof expected, "%lld", sign * v);
+            sf_text t = {0};
+            sf_text_put_int(&t, sign * v);
+            assert_string_equal(t.data, expected);
+            sf_text_free(&t);
+        }
+    }
+}
+
+/* The literal must be exactly the string literal of the value's compact
+ * text (what escaping sf_text_put_json's output gives), for values whose
+ * strings hold every kind of escape at every offset. */
+static void assert_literal_matches_escaped_text(json_t *v)
+{
+    sf_text text = {0}, escaped = {0}, literal = {0};
+    sf_text_put_json(&text, v);
+    sf_text_put_string(&escaped, text.data, text.len);
+    sf_text_put(&literal, "prefix", 6); /* appends: does not start at 0 */
+    size_t raw = sf_text_put_json_literal(&literal, v);
+    assert_int_equal(raw, text.len);
+    assert_int_equal(literal.len, 6 + escaped.len);
+    assert_string_equal(literal.data + 6, escaped.data);
+    sf_text_free(&text);
+    sf_text_free(&escaped);
+    sf_text_free(&literal);
+}
+
+static void test_json_literal_equals_escaped_text(void **state)
+{
+    (void)state;
+    const char specials[] = {'"', '\\', '\n', '\t', '\x01', '\x1f', '/', 'e'};
+    for (size_t k = 0; k < sizeof specials; k++) {
+        for (size_t len = 1; len <= 20; len++) {
+            for (size_t at = 0; at < len; at++) {
+                char s[32];
+                memset(s, 'a', len);
+                s[at] = specials[k];
+                json_t *v = json_pack("{s:[s#,i,f,b,n],s#:{}}", "k", s, (int)len, -7, 8.95, 1,
+                                      s, (int)len);
+                assert_non_null(v);
+                assert_literal_matches_escaped_text(v);
+                json_decref(v);
+            }
+        }
+    }
+    json_t *scalar = json_string("h\u00e9llo \"w\"");
+    assert_literal_matches_escaped_text(scalar);
+    json_decref(scalar);
+    assert_literal_matches_escaped_text(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -96,6 +157,8 @@ int main(void)
         cmocka_unit_test(test_named_and_unicode_escapes),
         cmocka_unit_test(test_values_compact_in_insertion_order),
         cmocka_unit_test(test_integers_at_the_limits),
+        cmocka_unit_test(test_integers_of_every_length),
+        cmocka_unit_test(test_json_literal_equals_escaped_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
