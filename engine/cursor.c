@@ -96,23 +96,34 @@ static int64_t recorded_ms(const json_t *ev)
 
 /* ---- Context object ---- */
 
+json_t *sf_map_item_context(int64_t index, json_t *value)
+{
+    /* Built directly rather than with json_pack, which parses its format on
+     * every call: this runs for every item of a Map. */
+    json_t *item = json_object();
+    json_object_set_new_nocheck(item, "Index", json_integer((json_int_t)index));
+    json_object_set_nocheck(item, "Value", value);
+    json_t *map = json_object();
+    json_object_set_new_nocheck(map, "Item", item);
+    return map;
+}
+
 json_t *sf_cursor_context(sf_cursor *c)
 {
     if (c->context)
         return c->context;
     char ts[32];
-    json_t *ctx = json_deep_copy(sf_exec_context_base(c->exec));
+    /* Shallow: the Execution and StateMachine parts (the execution's whole
+     * input among them) are shared; values are never changed in place. */
+    json_t *ctx = json_copy(sf_exec_context_base(c->exec));
     json_t *state = json_object();
     json_object_set_new(state, "EnteredTime",
                         json_string(sf_timestamp_format_ms(c->entered_ms, ts)));
     json_object_set_new(state, "Name", json_string(c->state ? c->state->name : ""));
     json_object_set_new(state, "RetryCount", json_integer(c->retry_count));
     json_object_set_new(ctx, "State", state);
-    if (c->map_item_index >= 0 && c->map_item_value) {
-        json_t *item = json_pack("{s:I,s:O}", "Index", (json_int_t)c->map_item_index, "Value",
-                                 c->map_item_value);
-        json_object_set_new(ctx, "Map", json_pack("{s:o}", "Item", item));
-    }
+    if (c->map_item_index >= 0 && c->map_item_value)
+        json_object_set_new(ctx, "Map", sf_map_item_context(c->map_item_index, c->map_item_value));
     c->context = ctx;
     return ctx;
 }

@@ -126,6 +126,9 @@ json_t *sf_cursor_recorded(sf_cursor *c, const char *const *types);
 /* The context object for the current state ($$), built on first use and
  * cached until the state ends. Borrowed. */
 json_t *sf_cursor_context(sf_cursor *c);
+/* The Map part of the context, {"Item":{"Index":index,"Value":value}}
+ * (new reference; value borrowed). */
+json_t *sf_map_item_context(int64_t index, json_t *value);
 /* An evaluation environment over `input` for the current state; the context
  * is built only if need_context. */
 void sf_cursor_env(sf_cursor *c, json_t *input, bool need_context, sf_eval_env *env);

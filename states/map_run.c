@@ -78,7 +78,12 @@ void *map_run_failed_marker(void)
 
 json_t *map_iteration_details(const sf_cursor *c, size_t index)
 {
-    return json_pack("{s:s,s:I}", "name", c->state->name, "index", (json_int_t)index);
+    /* Built directly: json_pack parses its format on every call, and this
+     * runs twice per item. */
+    json_t *d = json_object();
+    json_object_set_new_nocheck(d, "name", json_string(c->state->name));
+    json_object_set_new_nocheck(d, "index", json_integer((json_int_t)index));
+    return d;
 }
 
 void map_side_event(sf_cursor *c, int64_t previous, const char *type, json_t *details)
@@ -225,9 +230,7 @@ static json_t *select_item(map_run *r, size_t index, json_t *item, sf_error *err
     json_t *context = NULL;
     if (sf_template_uses_context(r->impl->item_selector)) {
         context = json_copy(sf_cursor_context(r->cursor)); /* shallow: shares the rest */
-        json_object_set_new(
-            context, "Map",
-            json_pack("{s:{s:I,s:O}}", "Item", "Index", (json_int_t)index, "Value", item));
+        json_object_set_new(context, "Map", sf_map_item_context((int64_t)index, item));
         env.context = context;
     }
     json_t *selected = sf_template_eval(r->impl->item_selector, &env, err);

@@ -149,6 +149,61 @@ static void test_json_literal_equals_escaped_text(void **state)
     assert_literal_matches_escaped_text(NULL);
 }
 
+/* The text a real must get: the shortest of %.15g, %.16g, %.17g that reads
+ * back as the same double, with ".0" when it has no point or exponent (the
+ * general algorithm; short decimals take a faster path that must agree). */
+static void reference_real(double d, char *out, size_t size)
+{
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(out, size, "%.*g", precision, d);
+        if (strtod(out, NULL) == d)
+            break;
+    }
+    if (!strpbrk(out, ".eE"))
+        strcat(out, ".0");
+}
+
+static void assert_real_text(double d)
+{
+    char expected[64];
+    reference_real(d, expected, sizeof expected);
+    json_t *v = json_real(d);
+    sf_text t = {0};
+    sf_text_put_json(&t, v);
+    if (strcmp(t.data, expected) != 0)
+        fail_msg("%.17g printed as %s, expected %s", d, t.data, expected);
+    sf_text_free(&t);
+    json_decref(v);
+}
+
+static void test_reals_match_the_shortest_round_trip(void **state)
+{
+    (void)state;
+    const double fixed[] = {0.0, -0.0, 1.0, -1.0, 8.95, 0.1, 0.2, 0.1 + 0.2, 1e-4, 1.5e-4,
+                            9.99e-5, 1e15, 1e15 - 1, 999999999999999.9, 123456789012345.6,
+                            0.000123456789, 1.0 / 3.0, 2.5e300, -7.25, 4503599627370497.0,
+                            100.0, 12345678.87654321, 0.30000000000000004};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        assert_real_text(fixed[i]);
+    for (int i = -3000; i <= 3000; i++) {
+        assert_real_text(i * 1.5);
+        assert_real_text(i * 0.01);
+        assert_real_text(i / 7.0);
+        assert_real_text(i * 1234.5678);
+    }
+    uint64_t x = 88172645463325252ULL; /* xorshift: many digit counts and scales */
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int decimals = (int)(x % 10);
+        double scale = 1;
+        for (int k = 0; k < decimals; k++)
+            scale *= 10;
+        assert_real_text((double)(long long)(x % 100000000000ULL) / scale);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_integers_at_the_limits),
         cmocka_unit_test(test_integers_of_every_length),
         cmocka_unit_test(test_json_literal_equals_escaped_text),
+        cmocka_unit_test(test_reals_match_the_shortest_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
