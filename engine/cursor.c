@@ -591,10 +591,34 @@ static void release_large_literal(sf_cursor *c)
 {
     if (c->literal.cap > 64 * 1024)
         sf_text_free(&c->literal);
+    if (c->child_literal.cap > 64 * 1024)
+        sf_text_free(&c->child_literal);
+}
+
+static void forget_child_literal(sf_cursor *c)
+{
+    json_decref(c->child_literal_of);
+    c->child_literal_of = NULL;
+}
+
+/* The first entry event of a new child on `input`: render its literal, or
+ * copy the one rendered for the previous child on the same value. */
+static void give_child_literal(sf_cursor *parent, sf_cursor *child, json_t *input)
+{
+    if (parent->child_literal_of != input) {
+        forget_child_literal(parent);
+        parent->child_literal.len = 0;
+        sf_text_put_json_literal(&parent->child_literal, input);
+        parent->child_literal_of = json_incref(input);
+    }
+    child->literal.len = 0;
+    sf_text_put(&child->literal, parent->child_literal.data, parent->child_literal.len);
+    child->literal_of = input;
 }
 
 static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
 {
+    forget_child_literal(c);
     drop_context(c);
     json_decref(c->input);
     json_decref(c->effective_input);
@@ -722,6 +746,26 @@ void sf_cursor_begin(sf_cursor *c, json_t *input)
     drive(c);
 }
 
+/* The parent's scope text with the child's three members appended. */
+static char *child_scope(const sf_cursor *parent, size_t index)
+{
+    sf_text t = {0};
+    if (parent->scope) {
+        size_t n = strlen(parent->scope);
+        sf_text_put(&t, parent->scope, n - 1); /* without its ']' */
+        sf_text_put(&t, ",", 1);
+    } else {
+        sf_text_put(&t, "[", 1);
+    }
+    sf_text_put_string(&t, parent->state->name, strlen(parent->state->name));
+    sf_text_put(&t, ",", 1);
+    sf_text_put_int(&t, parent->entered_event_id);
+    sf_text_put(&t, ",", 1);
+    sf_text_put_int(&t, (long long)index);
+    sf_text_put(&t, "]", 1);
+    return t.data;
+}
+
 sf_cursor *sf_cursor_spawn(sf_cursor *parent, sf_machine *m, json_t *input, size_t index,
                            sf_cursor_done_cb on_done, void *owner)
 {
@@ -731,10 +775,8 @@ sf_cursor *sf_cursor_spawn(sf_cursor *parent, sf_machine *m, json_t *input, size
     c->index = index;
     c->last_event_id = parent->last_event_id;
     c->variables = json_incref(parent->variables); /* read-only until it assigns */
-    c->scope = parent->scope ? json_copy(parent->scope) : json_array();
-    json_array_append_new(c->scope, json_string(parent->state->name));
-    json_array_append_new(c->scope, json_integer((json_int_t)parent->entered_event_id));
-    json_array_append_new(c->scope, json_integer((json_int_t)index));
+    c->scope = child_scope(parent, index);
+    give_child_literal(parent, c, input);
     sf_cursor_begin(c, json_incref(input));
     return c;
 }
@@ -771,8 +813,10 @@ void sf_cursor_free(sf_cursor *c)
     json_decref(c->pending_input);
     json_decref(c->map_item_value);
     json_decref(c->variables);
-    json_decref(c->scope);
+    free(c->scope);
     sf_text_free(&c->literal);
+    forget_child_literal(c);
+    sf_text_free(&c->child_literal);
     sf_error_clear(&c->pending_error);
     free(c->retry_attempts);
     free(c);

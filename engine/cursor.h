@@ -52,9 +52,10 @@ struct sf_cursor {
      * members: the owning state's name, the id of the event that entered
      * that state (a state entered twice, in a loop, gives two scopes), and
      * the branch or iteration index, e.g. ["Fan out", 5, 1, "Each file",
-     * 12, 7]. Recorded as "scope" on every event this cursor writes.
-     * Never modified once made. */
-    json_t *scope;
+     * 12, 7]. Recorded as "scope" on every event this cursor writes, so
+     * kept as that JSON text, made once when the cursor is. Never
+     * modified once made. */
+    char *scope;
 
     /* Workflow variables in scope: an object shared with the parent scope
      * until this cursor assigns (copy on write), or NULL when none. */
@@ -77,6 +78,11 @@ struct sf_cursor {
      * event. */
     sf_text literal;
     const json_t *literal_of;
+    /* Engine-private: the literal of the input last given to a child (held,
+     * so its address cannot be reused), for the next child on the same
+     * input: the branches of a Parallel all start from one value. */
+    sf_text child_literal;
+    json_t *child_literal_of;
 
     /* Engine-private: what to do next once the current call stack unwinds
      * (see "driving" in cursor.c), and the ready queue of the execution. */

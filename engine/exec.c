@@ -111,7 +111,7 @@ static void count_running(sf_exec *e, int delta)
 
 /* Replaying: the recorded event this one matches consumes it instead of
  * being written. Returns the recorded event's id, or 0 for none. */
-static int64_t match_recorded(sf_exec *e, json_t *scope, const char *type, json_t *details)
+static int64_t match_recorded(sf_exec *e, const char *scope, const char *type, json_t *details)
 {
     e->last_match = e->replay ? sf_replay_match(e->replay, scope, type, details) : NULL;
     if (!e->last_match)
@@ -132,7 +132,7 @@ static void append_event(sf_exec *e, sf_event_parts *ev)
 }
 
 int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
-                          json_t *scope, const char *next)
+                          const char *scope, const char *next)
 {
     if (e->over || !e->history) {
         json_decref(details);
@@ -155,7 +155,7 @@ int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, jso
 }
 
 int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
-                          const sf_io_details *io, json_t *scope, const char *next)
+                          const sf_io_details *io, const char *scope, const char *next)
 {
     if (e->over || !e->history)
         return e->next_event_id;
@@ -176,7 +176,7 @@ int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
 }
 
 int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
-                       json_t *scope)
+                       const char *scope)
 {
     return sf_exec_record_ex(e, previous_id, type, details, scope, NULL);
 }

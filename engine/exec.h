@@ -63,12 +63,12 @@ void sf_exec_free(sf_exec *e);
  * to, for *StateExited events; NULL for none) so that a replay knows where
  * a finished state went. */
 int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
-                          json_t *scope, const char *next);
+                          const char *scope, const char *next);
 /* Record a *StateEntered or *StateExited event from its details as text
  * (all borrowed): the path of every state entry and exit. Otherwise as
  * sf_exec_record_ex. */
 int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
-                          const sf_io_details *io, json_t *scope, const char *next);
+                          const sf_io_details *io, const char *scope, const char *next);
 /* The replay in progress (NULL when the execution runs from scratch), and
  * the recorded event the last sf_exec_record matched (NULL when it was
  * written afresh). */
@@ -81,7 +81,7 @@ json_t *sf_exec_last_match(sf_exec *e);
 /* Record an event; details is stolen, scope borrowed (NULL at the top level:
  * see sf_cursor.scope). */
 int64_t sf_exec_record(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
-                       json_t *scope);
+                       const char *scope);
 uv_loop_t *sf_exec_loop(sf_exec *e);
 json_t *sf_exec_context_base(sf_exec *e); /* borrowed: Execution and StateMachine parts */
 /* The execution's folder in the store (STORE/executions/NAME): where a

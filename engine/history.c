@@ -302,7 +302,7 @@ void sf_history_append_parts(sf_history *h, const sf_event_parts *e)
     }
     if (e->scope) {
         SF_TEXT_PUT_LITERAL(b, ",\"scope\":");
-        sf_text_put_json(b, e->scope);
+        sf_text_put(b, e->scope, strlen(e->scope));
     }
     if (e->next) {
         SF_TEXT_PUT_LITERAL(b, ",\"next\":");

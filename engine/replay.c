@@ -14,6 +14,7 @@
  */
 #include "engine/replay.h"
 #include "engine/history.h"
+#include "engine/jsonpath.h" /* sf_json_compact */
 #include "engine/xalloc.h"
 
 #include <stdlib.h>
@@ -41,9 +42,16 @@ struct sf_replay {
     size_t remaining;
 };
 
-static char *scope_key(json_t *scope)
+/* Queues are found by the scope's JSON text, as the cursor writes it (the
+ * engine's own writer, so a recorded scope read back gives the same text). */
+static const char *scope_key(const char *scope)
 {
-    return scope && json_array_size(scope) ? json_dumps(scope, JSON_COMPACT) : sf_strdup("");
+    return scope && strcmp(scope, "[]") != 0 ? scope : "";
+}
+
+static char *recorded_scope_key(json_t *scope)
+{
+    return json_is_array(scope) && json_array_size(scope) ? sf_json_compact(scope) : sf_strdup("");
 }
 
 static char *match_key(const char *type, json_t *details)
@@ -78,9 +86,8 @@ static const char *event_state_name(const json_t *ev)
 
 /* ---- Building the index ---- */
 
-static scope_queue *queue_for(sf_replay *r, json_t *scope, bool create)
+static scope_queue *queue_for_key(sf_replay *r, const char *key, bool create)
 {
-    char *key = scope_key(scope);
     json_t *idx = json_object_get(r->queue_of, key);
     scope_queue *q = NULL;
     if (idx) {
@@ -95,8 +102,12 @@ static scope_queue *queue_for(sf_replay *r, json_t *scope, bool create)
         q->fifo_of = json_object();
         json_object_set_new(r->queue_of, key, json_integer((json_int_t)r->queue_count++));
     }
-    free(key);
     return q;
+}
+
+static scope_queue *queue_for(sf_replay *r, const char *scope, bool create)
+{
+    return queue_for_key(r, scope_key(scope), create);
 }
 
 static void queue_push(scope_queue *q, json_t *ev)
@@ -233,7 +244,9 @@ sf_replay *sf_replay_new(json_t *events, sf_replay_mode mode, const char *from_s
             apply_redrive(r, json_string_value(json_object_get(event_details(ev), "fromState")));
         if (is_execution_end(event_type(ev)))
             continue; /* written by the execution itself, never matched */
-        queue_push(queue_for(r, json_object_get(ev, "scope"), true), ev);
+        char *key = recorded_scope_key(json_object_get(ev, "scope"));
+        queue_push(queue_for_key(r, key, true), ev);
+        free(key);
     }
     if (mode != SF_REPLAY_RESUME &&
         !apply_redrive(r, mode == SF_REPLAY_FROM ? from_state : NULL)) {
@@ -279,7 +292,7 @@ static void consume(sf_replay *r, scope_queue *q, size_t i)
         q->head++;
 }
 
-json_t *sf_replay_match(sf_replay *r, json_t *scope, const char *type, json_t *details)
+json_t *sf_replay_match(sf_replay *r, const char *scope, const char *type, json_t *details)
 {
     scope_queue *q = queue_for(r, scope, false);
     if (!q)
@@ -308,7 +321,7 @@ static size_t next_entry(const scope_queue *q)
     return q->count;
 }
 
-bool sf_replay_completed_state(sf_replay *r, json_t *scope, const char *name, json_t **entered,
+bool sf_replay_completed_state(sf_replay *r, const char *scope, const char *name, json_t **entered,
                                json_t **exited)
 {
     scope_queue *q = queue_for(r, scope, false);
@@ -328,7 +341,7 @@ bool sf_replay_completed_state(sf_replay *r, json_t *scope, const char *name, js
     return true;
 }
 
-json_t *sf_replay_peek(sf_replay *r, json_t *scope, const char *const *types)
+json_t *sf_replay_peek(sf_replay *r, const char *scope, const char *const *types)
 {
     scope_queue *q = queue_for(r, scope, false);
     if (!q)

@@ -56,18 +56,18 @@ void sf_replay_free(sf_replay *r);
 /* Match an event about to be recorded in scope (NULL: top level). Returns
  * the recorded event (borrowed, now consumed) or NULL when it must be
  * written. */
-json_t *sf_replay_match(sf_replay *r, json_t *scope, const char *type, json_t *details);
+json_t *sf_replay_match(sf_replay *r, const char *scope, const char *type, json_t *details);
 
 /* Entering state `name` in scope: when the scope's next recorded entry of
  * that state is complete (entered and exited), consume everything it
  * recorded and return true with the two events (borrowed). */
-bool sf_replay_completed_state(sf_replay *r, json_t *scope, const char *name, json_t **entered,
+bool sf_replay_completed_state(sf_replay *r, const char *scope, const char *name, json_t **entered,
                                json_t **exited);
 
 /* The first unconsumed event of scope whose type is one of types
  * (NULL-terminated), without consuming it; NULL when none. A Task in flight
  * uses it to find a recorded result. */
-json_t *sf_replay_peek(sf_replay *r, json_t *scope, const char *const *types);
+json_t *sf_replay_peek(sf_replay *r, const char *scope, const char *const *types);
 
 /* Number of recorded events not matched yet (for diagnostics). */
 size_t sf_replay_remaining(const sf_replay *r);

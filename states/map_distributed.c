@@ -92,7 +92,7 @@ static map_distributed *new_distributed(sf_cursor *c)
     const char *at = strstr(exec_arn, ":execution:");
     size_t account_len = at ? (size_t)(at - exec_arn) : strlen(exec_arn);
     const char *label = m->label ? m->label : c->state->name;
-    char *scope = c->scope ? sf_json_compact(c->scope) : sf_strdup("[]");
+    char *scope = sf_strdup(c->scope ? c->scope : "[]");
     char *seed = sf_asprintf("%s\n%s\n%s\n%lld\n%d", exec_arn, scope, c->state->name,
                              (long long)c->entered_event_id, c->retry_count);
     map_distributed *d = SF_NEW(map_distributed);
