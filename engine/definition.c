@@ -26,6 +26,7 @@
  * turned into a diagnostic with the pointer of the second occurrence.
  */
 #include "engine/definition.h"
+#include "engine/json_alloc.h"
 #include "engine/json_util.h"
 #include "engine/state_type.h"
 #include "engine/xalloc.h"
@@ -104,7 +105,7 @@ static size_t utf8_length(const char *s)
 /* A JSON value as compact text for messages (malloc'd). */
 static char *json_text(const json_t *v)
 {
-    char *text = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    char *text = v ? sf_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
     char *out = sf_strdup(text ? text : "nothing");
     free(text);
     return out;

@@ -2,6 +2,7 @@
  * cli.c — helpers shared by the subcommands (see cli.h).
  */
 #include "tools/cli.h"
+#include "engine/json_alloc.h"
 #include "engine/history.h"
 #include "engine/store.h"
 #include "engine/xalloc.h"
@@ -172,7 +173,7 @@ int sf_cli_exit_for_status(const char *status)
 static void print_pretty_json_text(const char *label, const char *text)
 {
     json_t *v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
-    char *pretty = v ? json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
+    char *pretty = v ? sf_json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
     printf("%s\n%s\n", label, pretty ? pretty : (text ? text : "null"));
     free(pretty);
     json_decref(v);
@@ -182,7 +183,7 @@ void sf_cli_print_execution(const sf_summary *s, sf_format format, const char *s
 {
     if (format == SF_FORMAT_JSON) {
         json_t *d = sf_summary_describe(s);
-        char *text = json_dumps(d, JSON_COMPACT);
+        char *text = sf_json_dumps(d, JSON_COMPACT);
         printf("%s\n", text);
         free(text);
         json_decref(d);

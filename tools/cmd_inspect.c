@@ -4,6 +4,7 @@
  * reported on stderr and skipped, never trusted.
  */
 #include "engine/store.h"
+#include "engine/json_alloc.h"
 #include "engine/xalloc.h"
 #include "tools/cli.h"
 
@@ -30,7 +31,7 @@ int sf_cmd_describe(int argc, char **argv)
     if (st == SF_EXIT_OK) {
         if (o.format == SF_FORMAT_JSON) {
             json_t *d = sf_summary_describe(&s);
-            char *text = json_dumps(d, JSON_INDENT(2));
+            char *text = sf_json_dumps(d, JSON_INDENT(2));
             printf("%s\n", text);
             free(text);
             json_decref(d);
@@ -62,7 +63,7 @@ int sf_cmd_history(int argc, char **argv)
     st = sf_cli_load_summary(store, o.name, &s, &events);
     if (st == SF_EXIT_OK) {
         json_t *doc = json_pack("{s:o}", "events", events);
-        char *text = json_dumps(doc, JSON_INDENT(2));
+        char *text = sf_json_dumps(doc, JSON_INDENT(2));
         printf("%s\n", text);
         free(text);
         json_decref(doc);
@@ -141,7 +142,7 @@ int sf_cmd_list(int argc, char **argv)
     }
     if (o.format == SF_FORMAT_JSON) {
         json_t *doc = json_pack("{s:o}", "executions", arr);
-        char *text = json_dumps(doc, JSON_INDENT(2));
+        char *text = sf_json_dumps(doc, JSON_INDENT(2));
         printf("%s\n", text);
         free(text);
         json_decref(doc);

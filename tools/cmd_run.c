@@ -7,6 +7,7 @@
  * SIGINT and SIGTERM stop the execution as ABORTED, with its history closed.
  */
 #include "engine/exec.h"
+#include "engine/json_alloc.h"
 #include "engine/json_util.h"
 #include "engine/resources.h"
 #include "engine/store.h"
@@ -178,7 +179,7 @@ static int write_run_meta(const char *dir, const run_options *o, const char *sm_
                             ? json_string(resolved)
                             : json_null());
     json_object_set_new(meta, "fsync", json_string(sf_fsync_policy_name(o->fsync)));
-    char *text = json_dumps(meta, JSON_INDENT(2));
+    char *text = sf_json_dumps(meta, JSON_INDENT(2));
     int rc = sf_store_write_file(dir, "run.json", text, strlen(text), err);
     free(text);
     json_decref(meta);

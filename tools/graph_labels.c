@@ -9,6 +9,7 @@
  * and anything unexpected prints as "?" instead of failing.
  */
 #include "tools/graph_labels.h"
+#include "engine/json_alloc.h"
 #include "engine/state_type.h"
 #include "engine/xalloc.h"
 #include "tools/graph_text.h"
@@ -61,7 +62,7 @@ static const char *comparison_symbol(const char *op, bool *is_path)
 static void append_json_value(graph_text *t, const json_t *v)
 {
     /* 15 significant digits: 0.8 prints as 0.8, not 0.80000000000000004. */
-    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(15));
+    char *s = sf_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(15));
     graph_text_append(t, s ? s : "?");
     free(s);
 }

@@ -29,6 +29,7 @@
  * damaged file) is counted in `unmatched` and otherwise ignored.
  */
 #include "engine/history.h"
+#include "engine/json_alloc.h"
 #include "tools/graph_overlay.h"
 #include "engine/error.h"
 #include "engine/state_type.h"
@@ -120,7 +121,7 @@ static char *scope_key(const json_t *scope, size_t len, const char *name)
         json_array_append(arr, json_array_get(scope, i));
     if (name)
         json_array_append_new(arr, json_string(name));
-    char *key = json_dumps(arr, JSON_COMPACT);
+    char *key = sf_json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
     return key;
 }

@@ -6,8 +6,12 @@
  * execution, and the usual soft limit of 1,024 would cap it far below what
  * the system allows. Failing to raise it is not an error (the command then
  * reports EMFILE where it runs out).
+ *
+ * The first thing main does is give jansson its allocator (json_alloc.h):
+ * no JSON value may exist before that.
  */
 #include "tools/cli.h"
+#include "engine/json_alloc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +56,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    sf_json_alloc_init();
     if (argc < 2) {
         usage(stderr);
         return SF_EXIT_USAGE;
