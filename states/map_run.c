@@ -123,6 +123,7 @@ void map_run_free(map_run *r)
     map_batcher_free(r->batcher);
     map_distributed_free(r->dist);
     json_decref(r->input);
+    json_decref(r->item_context);
     json_decref(r->results);
     sf_error_clear(&r->error);
     free(r);
@@ -227,14 +228,17 @@ static json_t *select_item(map_run *r, size_t index, json_t *item, sf_error *err
 {
     sf_eval_env env;
     sf_cursor_env(r->cursor, r->input, false, &env); /* $ and the variables */
-    json_t *context = NULL;
     if (sf_template_uses_context(r->impl->item_selector)) {
-        context = json_copy(sf_cursor_context(r->cursor)); /* shallow: shares the rest */
-        json_object_set_new(context, "Map", sf_map_item_context((int64_t)index, item));
-        env.context = context;
+        /* One copy of the context per run, its Map member replaced for each
+         * item; a fresh one if a selected value kept the whole object. */
+        if (!r->item_context || r->item_context->refcount > 1) {
+            json_decref(r->item_context);
+            r->item_context = json_copy(sf_cursor_context(r->cursor)); /* shallow */
+        }
+        json_object_set_new(r->item_context, "Map", sf_map_item_context((int64_t)index, item));
+        env.context = r->item_context;
     }
     json_t *selected = sf_template_eval(r->impl->item_selector, &env, err);
-    json_decref(context);
     json_decref(item);
     return selected;
 }

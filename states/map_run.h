@@ -39,6 +39,7 @@ struct map_run {
     sf_cursor *cursor; /* the Map's own cursor */
     const map_impl *impl;
     json_t *input;        /* the effective input: "$" of ItemSelector */
+    json_t *item_context; /* "$$" of ItemSelector, its Map member replaced per item */
     map_reader *reader;   /* the items */
     size_t max_items;     /* ReaderConfig.MaxItems; 0: every item */
     size_t items_read;    /* items taken from the reader */
