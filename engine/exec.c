@@ -154,6 +154,25 @@ int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, jso
     return ev.id;
 }
 
+int64_t sf_exec_record_text(sf_exec *e, int64_t previous_id, const char *type,
+                            const char *details_text, size_t details_text_len, json_t *match,
+                            const char *scope)
+{
+    if (e->over || !e->history) {
+        json_decref(match);
+        return e->next_event_id;
+    }
+    int64_t matched = match_recorded(e, scope, type, match);
+    json_decref(match);
+    if (matched)
+        return matched;
+    sf_event_parts ev = {.previous_id = previous_id, .type = type, .details_text = details_text,
+                         .details_text_len = details_text_len, .scope = scope};
+    append_event(e, &ev);
+    sf_summary_apply_parts(&e->summary, type, ev.id, ev.timestamp_ms, NULL);
+    return ev.id;
+}
+
 int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
                           const sf_io_details *io, const char *scope, const char *next)
 {

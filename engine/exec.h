@@ -69,6 +69,13 @@ int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, jso
  * sf_exec_record_ex. */
 int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
                           const sf_io_details *io, const char *scope, const char *next);
+/* Record an event whose details are given as JSON text (borrowed), for
+ * events the summary only counts (MapIteration*). A replay matches it by
+ * `match` ({"name", "index"}; stolen; NULL when sf_exec_replay is NULL).
+ * Otherwise as sf_exec_record. */
+int64_t sf_exec_record_text(sf_exec *e, int64_t previous_id, const char *type,
+                            const char *details_text, size_t details_text_len, json_t *match,
+                            const char *scope);
 /* The replay in progress (NULL when the execution runs from scratch), and
  * the recorded event the last sf_exec_record matched (NULL when it was
  * written afresh). */

@@ -299,6 +299,9 @@ void sf_history_append_parts(sf_history *h, const sf_event_parts *e)
     } else if (e->io) {
         put_details_key(b, e->type);
         put_io_details(b, e->io);
+    } else if (e->details_text) {
+        put_details_key(b, e->type);
+        sf_text_put(b, e->details_text, e->details_text_len);
     }
     if (e->scope) {
         SF_TEXT_PUT_LITERAL(b, ",\"scope\":");

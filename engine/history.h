@@ -61,6 +61,8 @@ typedef struct sf_event_parts {
     const char *type;
     json_t *details; /* may be NULL */
     const sf_io_details *io; /* written as the details when details is NULL; may be NULL */
+    const char *details_text; /* else the details as JSON text; may be NULL */
+    size_t details_text_len;
     const char *scope; /* the scope's JSON text (see sf_cursor.scope); may be NULL */
     const char *next; /* may be NULL */
     const char *state; /* ExecutionFailed: the state that failed; may be NULL */

@@ -331,7 +331,8 @@ static json_t *eval_object(const tnode *n, const sf_eval_env *env, sf_error *err
             json_decref(obj);
             return NULL;
         }
-        json_object_setn_new(obj, n->fields[i].key, n->fields[i].key_len, v);
+        /* Keys come from parsed JSON: valid UTF-8, no need to check again. */
+        json_object_setn_new_nocheck(obj, n->fields[i].key, n->fields[i].key_len, v);
     }
     return obj;
 }

@@ -76,14 +76,27 @@ void *map_run_failed_marker(void)
 
 /* ---- Events ---- */
 
-json_t *map_iteration_details(const sf_cursor *c, size_t index)
+/* A MapIteration* event, {"name":..,"index":..}: two per item, so its
+ * details are written as text; the jansson object is built only for a
+ * replay to match against. Returns the event's id. */
+int64_t map_iteration_event(sf_cursor *c, int64_t previous, const char *type, size_t index)
 {
-    /* Built directly: json_pack parses its format on every call, and this
-     * runs twice per item. */
-    json_t *d = json_object();
-    json_object_set_new_nocheck(d, "name", json_string(c->state->name));
-    json_object_set_new_nocheck(d, "index", json_integer((json_int_t)index));
-    return d;
+    sf_text details = {0};
+    SF_TEXT_PUT_LITERAL(&details, "{\"name\":");
+    sf_text_put_string(&details, c->state->name, strlen(c->state->name));
+    SF_TEXT_PUT_LITERAL(&details, ",\"index\":");
+    sf_text_put_int(&details, (long long)index);
+    sf_text_put(&details, "}", 1);
+    json_t *match = NULL;
+    if (sf_exec_replay(c->exec)) {
+        match = json_object();
+        json_object_set_new_nocheck(match, "name", json_string(c->state->name));
+        json_object_set_new_nocheck(match, "index", json_integer((json_int_t)index));
+    }
+    int64_t id = sf_exec_record_text(c->exec, previous, type, details.data, details.len, match,
+                                     c->scope);
+    sf_text_free(&details);
+    return id;
 }
 
 void map_side_event(sf_cursor *c, int64_t previous, const char *type, json_t *details)
@@ -153,8 +166,7 @@ static void abort_live(map_run *r)
             l->ended = true;
             continue;
         }
-        map_side_event(r->cursor, l->child->last_event_id, "MapIterationAborted",
-                       map_iteration_details(r->cursor, l->index));
+        map_iteration_event(r->cursor, l->child->last_event_id, "MapIterationAborted", l->index);
         sf_cursor_cancel(l->child);
         free_live(l);
     }
@@ -334,8 +346,8 @@ static void iteration_done(sf_cursor *child, json_t *output, sf_error *err)
     unlink_live(r, l);
     if (!r->dist)
         c->last_event_id = child->last_event_id;
-    map_side_event(c, child->last_event_id, output ? "MapIterationSucceeded" : "MapIterationFailed",
-                   map_iteration_details(c, l->index));
+    map_iteration_event(c, child->last_event_id,
+                        output ? "MapIterationSucceeded" : "MapIterationFailed", l->index);
     if (output)
         iteration_succeeded(r, l, output);
     else
@@ -357,10 +369,7 @@ static void iteration_done(sf_cursor *child, json_t *output, sf_error *err)
 static int64_t record_started(map_run *r, size_t index)
 {
     sf_cursor *c = r->cursor;
-    json_t *details = map_iteration_details(c, index);
-    if (!r->dist)
-        return sf_cursor_event(c, "MapIterationStarted", details);
-    return sf_exec_record(c->exec, c->last_event_id, "MapIterationStarted", details, c->scope);
+    return map_iteration_event(c, c->last_event_id, "MapIterationStarted", index);
 }
 
 static void start_iteration(map_run *r, json_t *input, size_t items)
@@ -403,8 +412,8 @@ static void record_selector_failure(map_run *r)
     size_t index = r->iterations;
     if (r->dist)
         return;
-    sf_cursor_event(c, "MapIterationStarted", map_iteration_details(c, index));
-    map_side_event(c, c->last_event_id, "MapIterationFailed", map_iteration_details(c, index));
+    c->last_event_id = map_iteration_event(c, c->last_event_id, "MapIterationStarted", index);
+    map_iteration_event(c, c->last_event_id, "MapIterationFailed", index);
 }
 
 static void start_next(map_run *r)

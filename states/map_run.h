@@ -78,7 +78,9 @@ void map_run_free(map_run *r);
 void *map_run_failed_marker(void);
 /* An event that follows `previous` without moving the Map's chain. */
 void map_side_event(sf_cursor *c, int64_t previous, const char *type, json_t *details);
-json_t *map_iteration_details(const sf_cursor *c, size_t index);
+/* A MapIteration* event of item `index` following `previous`; returns its
+ * id (the Map's chain is the caller's to move). */
+int64_t map_iteration_event(sf_cursor *c, int64_t previous, const char *type, size_t index);
 
 /* ---- map.c ---- */
 
