@@ -72,7 +72,8 @@ static size_t render_literal(sf_cursor *c, const json_t *value)
 static int64_t record_io(sf_cursor *c, const char *type, bool is_output, const json_t *assigned,
                          const sf_state *next)
 {
-    sf_io_details io = {.name = c->state->name, .is_output = is_output,
+    sf_io_details io = {.head = is_output ? c->state->exited_head : c->state->entered_head,
+                        .name = c->state->name, .is_output = is_output,
                         .value_literal = c->literal.data, .value_literal_len = c->literal.len,
                         .assigned = assigned};
     c->last_event_id = sf_exec_record_io(c->exec, c->last_event_id, type, &io, c->scope,

@@ -26,6 +26,7 @@
  * turned into a diagnostic with the pointer of the second occurrence.
  */
 #include "engine/definition.h"
+#include "engine/history.h"
 #include "engine/json_alloc.h"
 #include "engine/json_util.h"
 #include "engine/state_type.h"
@@ -742,6 +743,8 @@ static sf_state *compile_state(sf_compile_ctx *cc, sf_machine *m, const char *na
     st->type = type;
     st->entered_event = sf_asprintf("%sStateEntered", type->name);
     st->exited_event = sf_asprintf("%sStateExited", type->name);
+    st->entered_head = sf_history_io_head(st->entered_event, name, false);
+    st->exited_head = sf_history_io_head(st->exited_event, name, true);
     st->machine = m;
     sf_state *outer = cc->state;
     cc->state = st;
@@ -1333,6 +1336,8 @@ static void free_state(sf_state *st)
     free(st->pointer);
     free(st->entered_event);
     free(st->exited_event);
+    free(st->entered_head);
+    free(st->exited_head);
     free(st);
 }
 

@@ -61,6 +61,10 @@ struct sf_state {
     sf_machine *machine; /* the machine this state belongs to */
     char *entered_event; /* "<Type>StateEntered", made once for the hot path */
     char *exited_event;  /* "<Type>StateExited" */
+    /* The fixed middle of this state's entry and exit history lines (see
+     * sf_history_io_head), made once for the hot path. */
+    char *entered_head;
+    char *exited_head;
 
     sf_state *next; /* resolved Next, NULL when End (or terminal type) */
     bool end;

@@ -239,16 +239,26 @@ static void put_details_key(sf_text *b, const char *type)
     }
 }
 
+char *sf_history_io_head(const char *type, const char *name, bool is_output)
+{
+    sf_text b = {0};
+    SF_TEXT_PUT_LITERAL(&b, ",\"type\":\"");
+    sf_text_put(&b, type, strlen(type));
+    sf_text_put(&b, "\"", 1);
+    put_details_key(&b, type);
+    SF_TEXT_PUT_LITERAL(&b, "{\"name\":");
+    sf_text_put_string(&b, name, strlen(name));
+    if (is_output)
+        SF_TEXT_PUT_LITERAL(&b, ",\"output\":");
+    else
+        SF_TEXT_PUT_LITERAL(&b, ",\"input\":");
+    return b.data;
+}
+
 /* The details of sf_io_details, in the key order jansson's details object
  * had before this path existed (stores written by either read alike). */
 static void put_io_details(sf_text *b, const sf_io_details *io)
 {
-    SF_TEXT_PUT_LITERAL(b, "{\"name\":");
-    sf_text_put_string(b, io->name, strlen(io->name));
-    if (io->is_output)
-        SF_TEXT_PUT_LITERAL(b, ",\"output\":");
-    else
-        SF_TEXT_PUT_LITERAL(b, ",\"input\":");
     sf_text_put(b, io->value_literal, io->value_literal_len);
     if (io->is_output)
         SF_TEXT_PUT_LITERAL(b, ",\"outputDetails\":{\"truncated\":false}");
@@ -279,6 +289,19 @@ static void put_io_details(sf_text *b, const sf_io_details *io)
     sf_text_put(b, "}", 1);
 }
 
+/* The type, the details key and the name of an io event: the state's
+ * ready-made head when it has one. */
+static void put_io_head(sf_text *b, const sf_event_parts *e)
+{
+    if (e->io->head) {
+        sf_text_put(b, e->io->head, strlen(e->io->head));
+        return;
+    }
+    char *head = sf_history_io_head(e->type, e->io->name, e->io->is_output);
+    sf_text_put(b, head, strlen(head));
+    free(head);
+}
+
 void sf_history_append_parts(sf_history *h, const sf_event_parts *e)
 {
     sf_text *b = &h->buf;
@@ -289,19 +312,21 @@ void sf_history_append_parts(sf_history *h, const sf_event_parts *e)
     sf_text_put_int(b, e->previous_id);
     SF_TEXT_PUT_LITERAL(b, ",\"timestamp\":");
     put_timestamp(h, e->timestamp_ms);
-    /* Event types are the engine's own identifiers: nothing to escape. */
-    SF_TEXT_PUT_LITERAL(b, ",\"type\":\"");
-    sf_text_put(b, e->type, strlen(e->type));
-    sf_text_put(b, "\"", 1);
-    if (e->details) {
-        put_details_key(b, e->type);
-        sf_text_put_json(b, e->details);
-    } else if (e->io) {
-        put_details_key(b, e->type);
+    if (e->io) {
+        put_io_head(b, e);
         put_io_details(b, e->io);
-    } else if (e->details_text) {
-        put_details_key(b, e->type);
-        sf_text_put(b, e->details_text, e->details_text_len);
+    } else {
+        /* Event types are the engine's own identifiers: nothing to escape. */
+        SF_TEXT_PUT_LITERAL(b, ",\"type\":\"");
+        sf_text_put(b, e->type, strlen(e->type));
+        sf_text_put(b, "\"", 1);
+        if (e->details) {
+            put_details_key(b, e->type);
+            sf_text_put_json(b, e->details);
+        } else if (e->details_text) {
+            put_details_key(b, e->type);
+            sf_text_put(b, e->details_text, e->details_text_len);
+        }
     }
     if (e->scope) {
         SF_TEXT_PUT_LITERAL(b, ",\"scope\":");

@@ -49,12 +49,19 @@ void sf_history_append(sf_history *h, json_t *event);
  * "assignedVariables" and "assignedVariablesDetails" when a state assigned
  * variables. */
 typedef struct sf_io_details {
+    const char *head;          /* sf_history_io_head of the type and name, or NULL */
     const char *name;          /* the state's name */
     bool is_output;            /* an exit event: "output" rather than "input" */
     const char *value_literal; /* the value's JSON text as a JSON string literal */
     size_t value_literal_len;
     const json_t *assigned;    /* an object of the assigned values, or NULL */
 } sf_io_details;
+
+/* The part of a *StateEntered / *StateExited line that depends only on the
+ * event type and the state's name, from the type to the value:
+ *   ,"type":"PassStateEntered","stateEnteredEventDetails":{"name":"N","input":
+ * (malloc'd). A state keeps its two, so writing an event copies one piece. */
+char *sf_history_io_head(const char *type, const char *name, bool is_output);
 
 typedef struct sf_event_parts {
     int64_t id, previous_id, timestamp_ms;

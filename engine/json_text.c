@@ -294,13 +294,21 @@ void sf_text_put_string(sf_text *t, const char *s, size_t n)
 
 void sf_text_put_int(sf_text *t, long long v)
 {
-    char digits[24];
-    char *end = digits + sizeof digits;
+    /* The digits end in the middle of the scratch buffer, so that a fixed
+     * 24 bytes can be copied from wherever they start: a constant-size copy
+     * the compiler inlines, where a copy of the exact length is a call. */
+    enum { MOST = 24 };
+    char scratch[2 * MOST];
+    char *end = scratch + MOST;
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     char *p = write_digits(end, u);
     if (v < 0)
         *--p = '-';
-    sf_text_put(t, p, (size_t)(end - p));
+    if (t->len + MOST + 1 > t->cap)
+        sf_text_reserve(t, MOST);
+    memcpy(t->data + t->len, p, MOST);
+    t->len += (size_t)(end - p);
+    t->data[t->len] = '\0';
 }
 
 void sf_text_put_json(sf_text *t, const json_t *v)
