@@ -2,6 +2,7 @@
 #include "engine/xalloc.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,12 +20,25 @@ void *sf_malloc(size_t n)
     return p;
 }
 
+/* malloc and memset rather than calloc: glibc's calloc skips the
+ * per-thread cache that makes malloc of a recently freed size cheap, and
+ * the engine allocates a zeroed cursor for every Map item and branch. The
+ * memset goes through a volatile pointer because compilers turn malloc
+ * followed by memset back into calloc. */
+static void *(*volatile zero_fill)(void *, int, size_t) = memset;
+
 void *sf_calloc(size_t count, size_t n)
 {
-    void *p = calloc(count ? count : 1, n ? n : 1);
+    if (!count)
+        count = 1;
+    if (!n)
+        n = 1;
+    if (count > SIZE_MAX / n)
+        out_of_memory(SIZE_MAX);
+    void *p = malloc(count * n);
     if (!p)
         out_of_memory(count * n);
-    return p;
+    return zero_fill(p, 0, count * n);
 }
 
 void *sf_realloc(void *p, size_t n)
