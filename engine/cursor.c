@@ -57,14 +57,19 @@ int64_t sf_cursor_event(sf_cursor *c, const char *type, json_t *details)
 /* A state's output, written on its exit event as a string of JSON text, is
  * the next state's input too: render it once into c->literal and keep it
  * for the entry event rather than serialize and escape the same value twice
- * (for a Map's input, the costliest part of a transition). `value` stays
- * alive as pending_input until then. Returns the length of the JSON text. */
+ * (for a Map's input, the costliest part of a transition); and a state whose
+ * output is its input reuses its entry's. Values are never changed in place,
+ * and literal_of is always held (as pending_input or c->input) while it is
+ * set, so its address cannot be reused. Returns the length of the JSON
+ * text. */
 static size_t render_literal(sf_cursor *c, const json_t *value)
 {
+    if (c->literal_of == value && c->literal.data)
+        return c->literal_text_len;
     c->literal.len = 0;
-    size_t text_len = sf_text_put_json_literal(&c->literal, value);
+    c->literal_text_len = sf_text_put_json_literal(&c->literal, value);
     c->literal_of = value;
-    return text_len;
+    return c->literal_text_len;
 }
 
 /* A *StateEntered or *StateExited event of the current state with the value
@@ -590,8 +595,10 @@ static void skip_recorded_state(sf_cursor *c, sf_state *st, json_t *input, json_
  * parked at once): give back a buffer that grew for a big value. */
 static void release_large_literal(sf_cursor *c)
 {
-    if (c->literal.cap > 64 * 1024)
+    if (c->literal.cap > 64 * 1024) {
         sf_text_free(&c->literal);
+        c->literal_of = NULL;
+    }
     if (c->child_literal.cap > 64 * 1024)
         sf_text_free(&c->child_literal);
 }
@@ -609,11 +616,13 @@ static void give_child_literal(sf_cursor *parent, sf_cursor *child, json_t *inpu
     if (parent->child_literal_of != input) {
         forget_child_literal(parent);
         parent->child_literal.len = 0;
-        sf_text_put_json_literal(&parent->child_literal, input);
+        parent->child_literal_text_len =
+            sf_text_put_json_literal(&parent->child_literal, input);
         parent->child_literal_of = json_incref(input);
     }
     child->literal.len = 0;
     sf_text_put(&child->literal, parent->child_literal.data, parent->child_literal.len);
+    child->literal_text_len = parent->child_literal_text_len;
     child->literal_of = input;
 }
 
@@ -636,9 +645,7 @@ static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
     c->retry_count = 0;
     free(c->retry_attempts);
     c->retry_attempts = st->retrier_count ? sf_calloc(st->retrier_count, sizeof(int)) : NULL;
-    if (c->literal_of != input)
-        render_literal(c, input);
-    c->literal_of = NULL; /* used up: the state may change its input's value */
+    render_literal(c, input); /* usually the previous exit's */
     c->entered_event_id = record_io(c, st->entered_event, false, NULL, NULL);
     if (sf_exec_last_match(c->exec)) /* resuming a state in flight: keep its clock */
         c->entered_ms = recorded_ms(sf_exec_last_match(c->exec));
@@ -670,6 +677,7 @@ static void finish(sf_cursor *c)
         sf_error_move(&err, &c->pending_error);
     c->pending_input = NULL;
     c->pending_end = 0;
+    c->literal_of = NULL; /* the output goes to the owner: no longer held here */
     drop_context(c);
     c->state = NULL;
     /* A retried state left its timer behind. Close it now, while the loop
@@ -742,6 +750,8 @@ sf_cursor *sf_cursor_new_root(sf_exec *e, sf_machine *m, sf_cursor_done_cb on_do
 
 void sf_cursor_begin(sf_cursor *c, json_t *input)
 {
+    if (c->literal_of != input)
+        c->literal_of = NULL;
     c->pending_state = c->machine->start;
     c->pending_input = input;
     drive(c);

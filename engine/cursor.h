@@ -73,15 +73,18 @@ struct sf_cursor {
 
     void *run_data; /* the state type's data for the current run */
 
-    /* Engine-private: the JSON text of literal_of (the pending input) as a
-     * JSON string literal, kept from the exit event for the next entry
-     * event. */
+    /* Engine-private: the JSON text of literal_of as a JSON string literal
+     * (and the length of the plain text), kept from an exit event for the
+     * next entry event and from an entry event for an exit whose output is
+     * the input itself (Choice, Succeed, a Pass without fields). */
     sf_text literal;
+    size_t literal_text_len;
     const json_t *literal_of;
     /* Engine-private: the literal of the input last given to a child (held,
      * so its address cannot be reused), for the next child on the same
      * input: the branches of a Parallel all start from one value. */
     sf_text child_literal;
+    size_t child_literal_text_len;
     json_t *child_literal_of;
 
     /* Engine-private: what to do next once the current call stack unwinds
