@@ -213,72 +213,103 @@ static void put_real(text_buffer *b, double d)
     put_str(b, text);
 }
 
-static void put_value(text_buffer *b, json_t *v);
+/* ---- Writing a value ----
+ *
+ * One walk over the value serves two forms: plain JSON text, and JSON text
+ * already escaped as the content of a JSON string (see "JSON text inside a
+ * JSON string" below). Only strings differ between them; `raw` counts the
+ * length the plain text has, whichever form is written. */
+typedef struct value_writer {
+    text_buffer *b;
+    bool nested; /* inside a string literal */
+    size_t raw;
+} value_writer;
 
-static void put_object(text_buffer *b, json_t *v)
+static void nested_put_string(value_writer *w, const char *s, size_t len);
+
+static void write_plain(value_writer *w, const char *s, size_t len)
 {
-    put(b, "{", 1);
-    bool first = true;
-    for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
-        if (!first)
-            put(b, ",", 1);
-        first = false;
-        put_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
-        put(b, ":", 1);
-        put_value(b, json_object_iter_value(it));
-    }
-    put(b, "}", 1);
+    put(w->b, s, len);
+    w->raw += len;
 }
 
-static void put_array(text_buffer *b, json_t *v)
+static void write_string(value_writer *w, const char *s, size_t len)
 {
-    put(b, "[", 1);
-    size_t n = json_array_size(v);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            put(b, ",", 1);
-        put_value(b, json_array_get(v, i));
+    if (w->nested) {
+        nested_put_string(w, s, len);
+        return;
     }
-    put(b, "]", 1);
+    size_t before = w->b->len;
+    put_string(w->b, s, len);
+    w->raw += w->b->len - before;
 }
 
-static void put_value(text_buffer *b, json_t *v)
+static void write_value(value_writer *w, json_t *v)
 {
+    size_t before = w->b->len;
     switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        put_object(b, v);
-        break;
-    case JSON_ARRAY:
-        put_array(b, v);
-        break;
+    case JSON_OBJECT: {
+        write_plain(w, "{", 1);
+        bool first = true;
+        for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
+            if (!first)
+                write_plain(w, ",", 1);
+            first = false;
+            write_string(w, json_object_iter_key(it), json_object_iter_key_len(it));
+            write_plain(w, ":", 1);
+            write_value(w, json_object_iter_value(it));
+        }
+        write_plain(w, "}", 1);
+        return;
+    }
+    case JSON_ARRAY: {
+        write_plain(w, "[", 1);
+        size_t n = json_array_size(v);
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                write_plain(w, ",", 1);
+            write_value(w, json_array_get(v, i));
+        }
+        write_plain(w, "]", 1);
+        return;
+    }
     case JSON_STRING:
-        put_string(b, json_string_value(v), json_string_length(v));
-        break;
+        write_string(w, json_string_value(v), json_string_length(v));
+        return;
+    /* Numbers and literals hold nothing that needs escaping. */
     case JSON_INTEGER:
-        sf_text_put_int(b, json_integer_value(v));
+        sf_text_put_int(w->b, json_integer_value(v));
         break;
     case JSON_REAL:
-        put_real(b, json_real_value(v));
+        put_real(w->b, json_real_value(v));
         break;
     case JSON_TRUE:
-        put_str(b, "true");
+        put_str(w->b, "true");
         break;
     case JSON_FALSE:
-        put_str(b, "false");
+        put_str(w->b, "false");
         break;
     case JSON_NULL:
-        put_str(b, "null");
+        put_str(w->b, "null");
         break;
     }
+    w->raw += w->b->len - before;
+}
+
+/* Compact JSON of v (NULL prints as null). */
+static void put_value(text_buffer *b, const json_t *v)
+{
+    value_writer w = {.b = b};
+    if (!v)
+        put_str(b, "null");
+    else /* jansson's iteration API takes non-const values; nothing is changed */
+        write_value(&w, (json_t *)v);
 }
 
 char *sf_json_compact(const json_t *v)
 {
     text_buffer b = {0};
-    if (!v)
-        put_str(&b, "null");
-    else /* jansson's iteration API takes non-const values; nothing is changed */
-        put_value(&b, (json_t *)v);
+    put_value(&b, v);
     return b.data;
 }
 
@@ -313,10 +344,7 @@ void sf_text_put_int(sf_text *t, long long v)
 
 void sf_text_put_json(sf_text *t, const json_t *v)
 {
-    if (!v)
-        put_str(t, "null");
-    else /* jansson's iteration API takes non-const values; nothing is changed */
-        put_value(t, (json_t *)v);
+    put_value(t, v);
 }
 
 /* ---- JSON text inside a JSON string ----
@@ -326,18 +354,7 @@ void sf_text_put_json(sf_text *t, const json_t *v)
  * than writing its text and then escaping the text, passes over the bytes
  * once. A quote is written \", and a string's own escapes are escaped
  * again (\\n, \\\"). `raw` counts the length the plain text would have. */
-typedef struct nested_writer {
-    text_buffer *b;
-    size_t raw;
-} nested_writer;
-
-static void nested_put_plain(nested_writer *n, const char *s, size_t len)
-{
-    put(n->b, s, len);
-    n->raw += len;
-}
-
-static void nested_put_string(nested_writer *n, const char *s, size_t len)
+static void nested_put_string(value_writer *n, const char *s, size_t len)
 {
     /* Worst case per byte: a control character, \u00XX, becomes \\u00XX. */
     sf_text_reserve(n->b, 7 * len + 4);
@@ -380,56 +397,16 @@ static void nested_put_string(nested_writer *n, const char *s, size_t len)
     n->raw += raw;
 }
 
-static void nested_put_value(nested_writer *n, json_t *v)
-{
-    size_t before;
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-        nested_put_plain(n, "{", 1);
-        bool first = true;
-        for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
-            if (!first)
-                nested_put_plain(n, ",", 1);
-            first = false;
-            nested_put_string(n, json_object_iter_key(it), json_object_iter_key_len(it));
-            nested_put_plain(n, ":", 1);
-            nested_put_value(n, json_object_iter_value(it));
-        }
-        nested_put_plain(n, "}", 1);
-        break;
-    }
-    case JSON_ARRAY: {
-        nested_put_plain(n, "[", 1);
-        size_t count = json_array_size(v);
-        for (size_t i = 0; i < count; i++) {
-            if (i)
-                nested_put_plain(n, ",", 1);
-            nested_put_value(n, json_array_get(v, i));
-        }
-        nested_put_plain(n, "]", 1);
-        break;
-    }
-    case JSON_STRING:
-        nested_put_string(n, json_string_value(v), json_string_length(v));
-        break;
-    default: /* numbers, true, false, null: nothing in them needs escaping */
-        before = n->b->len;
-        put_value(n->b, v);
-        n->raw += n->b->len - before;
-        break;
-    }
-}
-
 size_t sf_text_put_json_literal(sf_text *t, const json_t *v)
 {
-    nested_writer n = {.b = t, .raw = 0};
+    value_writer w = {.b = t, .nested = true};
     put(t, "\"", 1);
     if (!v)
-        nested_put_plain(&n, "null", 4);
+        write_plain(&w, "null", 4);
     else /* jansson's iteration API takes non-const values; nothing is changed */
-        nested_put_value(&n, (json_t *)v);
+        write_value(&w, (json_t *)v);
     put(t, "\"", 1);
-    return n.raw;
+    return w.raw;
 }
 
 void sf_text_free(sf_text *t)
