@@ -78,11 +78,13 @@ static int64_t record_io(sf_cursor *c, const char *type, bool is_output, const j
                          const sf_state *next)
 {
     sf_io_details io = {.head = is_output ? c->state->exited_head : c->state->entered_head,
-                        .name = c->state->name, .is_output = is_output,
-                        .value_literal = c->literal.data, .value_literal_len = c->literal.len,
+                        .name = c->state->name,
+                        .is_output = is_output,
+                        .value_literal = c->literal.data,
+                        .value_literal_len = c->literal.len,
                         .assigned = assigned};
-    c->last_event_id = sf_exec_record_io(c->exec, c->last_event_id, type, &io, c->scope,
-                                         next ? next->name : NULL);
+    c->last_event_id =
+        sf_exec_record_io(c->exec, c->last_event_id, type, &io, c->scope, next ? next->name : NULL);
     return c->last_event_id;
 }
 
@@ -318,8 +320,8 @@ void sf_cursor_state_error(sf_cursor *c, sf_error *err)
     bool handled = false;
     if (!err->name)
         err->name = sf_strdup(""); /* matched as no name; reported as null */
-    bool rules_apply = (c->state->type->common_fields & SF_COMMON_RETRY_CATCH) &&
-                       !is_terminal_error(err->name);
+    bool rules_apply =
+        (c->state->type->common_fields & SF_COMMON_RETRY_CATCH) && !is_terminal_error(err->name);
     if (rules_apply && try_retry(c, err->name)) {
         sf_error_clear(err);
         return;
@@ -428,8 +430,7 @@ static json_t *process_output(sf_cursor *c, json_t *result, sf_error *err)
         json_t *selected = sf_path_eval(st->output_path, &env);
         if (!selected) {
             char *in = sf_json_compact(output);
-            sf_error_set(err, SF_ERR_RUNTIME,
-                         "Invalid path '%s' : No results for path: $['%s']",
+            sf_error_set(err, SF_ERR_RUNTIME, "Invalid path '%s' : No results for path: $['%s']",
                          sf_path_text(st->output_path), sf_path_text(st->output_path) + 2);
             free(in);
         }
@@ -520,8 +521,7 @@ static void run_current_state(sf_cursor *c)
         json_t *selected = sf_path_eval(st->input_path, &env);
         json_decref(effective);
         if (!selected) {
-            sf_error_set(&err, SF_ERR_RUNTIME,
-                         "Invalid path '%s' : No results for path: $['%s']",
+            sf_error_set(&err, SF_ERR_RUNTIME, "Invalid path '%s' : No results for path: $['%s']",
                          sf_path_text(st->input_path), sf_path_text(st->input_path) + 2);
             fail_in_state(c, &err);
             return;
@@ -575,9 +575,8 @@ static void skip_recorded_state(sf_cursor *c, sf_state *st, json_t *input, json_
     c->input = input;
     c->entered_event_id = json_integer_value(json_object_get(entered, "id"));
     c->last_event_id = json_integer_value(json_object_get(exited, "id"));
-    const char *text =
-        json_string_value(json_object_get(json_object_get(exited, "stateExitedEventDetails"),
-                                          "output"));
+    const char *text = json_string_value(
+        json_object_get(json_object_get(exited, "stateExitedEventDetails"), "output"));
     json_t *output = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
     apply_recorded_assign(c, exited);
     const char *next = json_string_value(json_object_get(exited, "next"));
@@ -616,8 +615,7 @@ static void give_child_literal(sf_cursor *parent, sf_cursor *child, json_t *inpu
     if (parent->child_literal_of != input) {
         forget_child_literal(parent);
         parent->child_literal.len = 0;
-        parent->child_literal_text_len =
-            sf_text_put_json_literal(&parent->child_literal, input);
+        parent->child_literal_text_len = sf_text_put_json_literal(&parent->child_literal, input);
         parent->child_literal_of = json_incref(input);
     }
     child->literal.len = 0;
@@ -791,7 +789,6 @@ sf_cursor *sf_cursor_spawn(sf_cursor *parent, sf_machine *m, json_t *input, size
     sf_cursor_begin(c, json_incref(input));
     return c;
 }
-
 
 static void stop_current_state(sf_cursor *c)
 {

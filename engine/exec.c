@@ -29,7 +29,7 @@
 #include <string.h>
 
 #define SF_ACCOUNT "123456789012"
-#define SF_REGION "us-east-1"
+#define SF_REGION  "us-east-1"
 
 /* Up to this many executions on one loop, each keeps its history descriptor
  * open for its whole run (no reopen per task); beyond it, one that waits for
@@ -46,7 +46,7 @@ struct sf_exec {
     json_t *context_base;
     sf_cursor *root;
     char *store_error;
-    bool over;      /* the final event is recorded (or recording failed) */
+    bool over; /* the final event is recorded (or recording failed) */
     int open_handles;
     uv_timer_t start_timer;
     uv_timer_t timeout_timer;
@@ -58,7 +58,7 @@ struct sf_exec {
     sf_replay *replay;
     json_t *last_match;
     char *failed_state; /* the first state that failed with nothing to catch it */
-    char *dir; /* the execution's folder in the store */
+    char *dir;          /* the execution's folder in the store */
     sf_exec_done_cb done;
     void *done_data;
 };
@@ -143,8 +143,11 @@ int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, jso
         json_decref(details);
         return matched;
     }
-    sf_event_parts ev = {.previous_id = previous_id, .type = type, .details = details,
-                         .scope = scope, .next = next,
+    sf_event_parts ev = {.previous_id = previous_id,
+                         .type = type,
+                         .details = details,
+                         .scope = scope,
+                         .next = next,
                          .state = strcmp(type, "ExecutionFailed") == 0 ? e->failed_state : NULL};
     append_event(e, &ev);
     sf_summary_apply_parts(&e->summary, type, ev.id, ev.timestamp_ms, details);
@@ -166,8 +169,11 @@ int64_t sf_exec_record_text(sf_exec *e, int64_t previous_id, const char *type,
     json_decref(match);
     if (matched)
         return matched;
-    sf_event_parts ev = {.previous_id = previous_id, .type = type, .details_text = details_text,
-                         .details_text_len = details_text_len, .scope = scope};
+    sf_event_parts ev = {.previous_id = previous_id,
+                         .type = type,
+                         .details_text = details_text,
+                         .details_text_len = details_text_len,
+                         .scope = scope};
     append_event(e, &ev);
     sf_summary_apply_parts(&e->summary, type, ev.id, ev.timestamp_ms, NULL);
     return ev.id;
@@ -187,8 +193,8 @@ int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
     } else {
         e->last_match = NULL;
     }
-    sf_event_parts ev = {.previous_id = previous_id, .type = type, .io = io, .scope = scope,
-                         .next = next};
+    sf_event_parts ev = {
+        .previous_id = previous_id, .type = type, .io = io, .scope = scope, .next = next};
     append_event(e, &ev);
     sf_summary_apply_state_event(&e->summary, type, ev.id, io->name);
     return ev.id;
@@ -372,9 +378,8 @@ static void timeout_fired(uv_timer_t *t)
     if (e->root)
         sf_cursor_cancel(e->root);
     end_execution(e, "ExecutionTimedOut",
-                  error_details(SF_ERR_TIMEOUT,
-                                "The execution ran longer than the state machine's "
-                                "TimeoutSeconds."));
+                  error_details(SF_ERR_TIMEOUT, "The execution ran longer than the state machine's "
+                                                "TimeoutSeconds."));
 }
 
 void sf_exec_abort(sf_exec *e, const char *error, const char *cause)
@@ -424,8 +429,8 @@ static void init_handle(sf_exec *e, uv_handle_t *h)
     e->open_handles++;
 }
 
-static sf_exec *exec_new(uv_loop_t *loop, sf_definition *def, sf_history *h,
-                         sf_exec_done_cb done, void *data)
+static sf_exec *exec_new(uv_loop_t *loop, sf_definition *def, sf_history *h, sf_exec_done_cb done,
+                         void *data)
 {
     sf_exec *e = SF_NEW(sf_exec);
     e->loop = loop;
@@ -499,10 +504,9 @@ static json_t *recorded_input(const sf_summary *s, char **err)
     return input;
 }
 
-sf_exec *sf_exec_continue(uv_loop_t *loop, sf_definition *def, json_t *events,
-                          sf_replay_mode mode, const char *from_state,
-                          const sf_exec_config *cfg, sf_exec_done_cb done, void *data,
-                          char **err)
+sf_exec *sf_exec_continue(uv_loop_t *loop, sf_definition *def, json_t *events, sf_replay_mode mode,
+                          const char *from_state, const sf_exec_config *cfg, sf_exec_done_cb done,
+                          void *data, char **err)
 {
     sf_summary folded;
     sf_summary_init(&folded);
@@ -540,8 +544,8 @@ sf_exec *sf_exec_continue(uv_loop_t *loop, sf_definition *def, json_t *events,
             json_object_set_new(d, "fromState", json_string(from_state));
         sf_exec_record(e, folded.last_event_id, "ExecutionRedriven", d, NULL);
     }
-    e->context_base = make_context_base(e, cfg, input, folded.execution_arn,
-                                        folded.state_machine_arn);
+    e->context_base =
+        make_context_base(e, cfg, input, folded.execution_arn, folded.state_machine_arn);
     exec_begin(e, remaining);
     return e;
 }

@@ -41,10 +41,9 @@ sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
 /* Continue an execution of the store from its recorded events (borrowed):
  * resume after a crash, or redrive after a failure (see replay.h). The
  * history is appended to; redrive records ExecutionRedriven first. */
-sf_exec *sf_exec_continue(uv_loop_t *loop, sf_definition *def, json_t *events,
-                          sf_replay_mode mode, const char *from_state,
-                          const sf_exec_config *cfg, sf_exec_done_cb done, void *data,
-                          char **err);
+sf_exec *sf_exec_continue(uv_loop_t *loop, sf_definition *def, json_t *events, sf_replay_mode mode,
+                          const char *from_state, const sf_exec_config *cfg, sf_exec_done_cb done,
+                          void *data, char **err);
 
 /* Stop a running execution: its cursors are cancelled and it ends ABORTED
  * (error and cause may be NULL). */

@@ -70,10 +70,10 @@ struct sf_history {
     int fd;
     char *path;
     sf_fsync_policy policy;
-    sf_text buf;     /* lines not yet written */
-    size_t line_start; /* where the line being built starts in buf */
-    int64_t ts_second; /* the second ts_prefix was formatted for */
-    char ts_prefix[24]; /* "2026-11-23T10:52:29." */
+    sf_text buf;               /* lines not yet written */
+    size_t line_start;         /* where the line being built starts in buf */
+    int64_t ts_second;         /* the second ts_prefix was formatted for */
+    char ts_prefix[24];        /* "2026-11-23T10:52:29." */
     long crash_after, torn_at; /* fault injection (see the top); 0: off */
 };
 
@@ -215,8 +215,12 @@ static void put_timestamp(sf_history *h, int64_t ms)
         h->ts_second = second;
     }
     int frac = (int)(ms % 1000);
-    char tail[6] = {(char)('0' + frac / 100), (char)('0' + frac / 10 % 10),
-                    (char)('0' + frac % 10), 'Z', '"', '\0'};
+    char tail[6] = {(char)('0' + frac / 100),
+                    (char)('0' + frac / 10 % 10),
+                    (char)('0' + frac % 10),
+                    'Z',
+                    '"',
+                    '\0'};
     sf_text_put(&h->buf, "\"", 1);
     sf_text_put(&h->buf, h->ts_prefix, 20);
     sf_text_put(&h->buf, tail, 5);

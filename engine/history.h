@@ -54,7 +54,7 @@ typedef struct sf_io_details {
     bool is_output;            /* an exit event: "output" rather than "input" */
     const char *value_literal; /* the value's JSON text as a JSON string literal */
     size_t value_literal_len;
-    const json_t *assigned;    /* an object of the assigned values, or NULL */
+    const json_t *assigned; /* an object of the assigned values, or NULL */
 } sf_io_details;
 
 /* The part of a *StateEntered / *StateExited line that depends only on the
@@ -66,12 +66,12 @@ char *sf_history_io_head(const char *type, const char *name, bool is_output);
 typedef struct sf_event_parts {
     int64_t id, previous_id, timestamp_ms;
     const char *type;
-    json_t *details; /* may be NULL */
-    const sf_io_details *io; /* written as the details when details is NULL; may be NULL */
+    json_t *details;          /* may be NULL */
+    const sf_io_details *io;  /* written as the details when details is NULL; may be NULL */
     const char *details_text; /* else the details as JSON text; may be NULL */
     size_t details_text_len;
     const char *scope; /* the scope's JSON text (see sf_cursor.scope); may be NULL */
-    const char *next; /* may be NULL */
+    const char *next;  /* may be NULL */
     const char *state; /* ExecutionFailed: the state that failed; may be NULL */
 } sf_event_parts;
 void sf_history_append_parts(sf_history *h, const sf_event_parts *e);

@@ -43,14 +43,14 @@
 #define SF_POOL_AVAILABLE 1
 #endif
 
-#define SLAB_BYTES (64 * 1024)
+#define SLAB_BYTES   (64 * 1024)
 #define HEADER_BYTES 8
-#define LARGE_BLOCK UINT64_MAX
+#define LARGE_BLOCK  UINT64_MAX
 
 /* Payload sizes; jansson's requests are mostly 24-64 bytes (a value, a
  * hashtable pair with its key, a short string). */
 static const size_t class_payload[] = {16, 32, 48, 64, 96, 128, 192, 256, 384, 512};
-#define CLASS_COUNT (sizeof class_payload / sizeof class_payload[0])
+#define CLASS_COUNT           (sizeof class_payload / sizeof class_payload[0])
 #define LARGEST_CLASS_PAYLOAD 512
 
 typedef struct free_block {

@@ -43,10 +43,12 @@ static void put_str(text_buffer *b, const char *s)
 }
 
 /* Bytes that need escaping inside a JSON string: '"', '\\' and controls. */
+/* clang-format off */
 static const unsigned char needs_escape[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, ['"'] = 1, ['\\'] = 1,
 };
+/* clang-format on */
 
 /* Write the escape of a byte that needs one: a backslash and a letter for
  * the named ones, \u00XX for other controls. Returns its length. */
@@ -60,7 +62,7 @@ static size_t escape_of(unsigned char c, char *out)
                  : c == '\n' ? 'n'
                  : c == '\r' ? 'r'
                  : c == '\t' ? 't'
-                              : 0;
+                             : 0;
     out[0] = '\\';
     if (named) {
         out[1] = named;
@@ -83,17 +85,19 @@ static inline bool word_needs_escape(uint64_t w)
     return ((control | q | bs) & highs) != 0;
 }
 
-/* Room for the worst case is reserved once (every byte a six-byte escape),
- * then bytes are written without further checks: plain runs eight at a
- * time, the rest one by one. JSON text nested in a string (the input and
- * output of every history event) escapes every quote, so both paths are
- * hot. */
-static void put_string(text_buffer *b, const char *s, size_t n)
+/* Escape s into w, where the caller has reserved room for the worst case:
+ * once, for a JSON string, or twice (`twice`) for JSON text that sits
+ * inside a JSON string, where the first escape's backslashes and quotes are
+ * escaped again (\n becomes \\n). Plain runs are copied eight bytes at a
+ * time, the rest one by one; JSON text nested in a string (the input and
+ * output of every history event) has a quote every few bytes, so both
+ * paths are hot. Returns the end of what was written and adds to *once_len
+ * the length of the once-escaped form. Inlined into its two callers, so
+ * that each gets a copy with `twice` fixed. */
+static inline __attribute__((always_inline)) char *escape_into(char *w, const char *s, size_t n,
+                                                               bool twice, size_t *once_len)
 {
-    sf_text_reserve(b, 6 * n + 2);
-    char *w = b->data + b->len;
-    *w++ = '"';
-    size_t i = 0;
+    size_t i = 0, once = 0;
     while (i < n) {
         if (i + 8 <= n) {
             uint64_t word;
@@ -102,15 +106,36 @@ static void put_string(text_buffer *b, const char *s, size_t n)
                 memcpy(w, s + i, 8);
                 w += 8;
                 i += 8;
+                once += 8;
                 continue;
             }
         }
         unsigned char c = (unsigned char)s[i++];
-        if (needs_escape[c])
-            w += escape_of(c, w);
-        else
+        if (!needs_escape[c]) {
             *w++ = (char)c;
+            once++;
+            continue;
+        }
+        char escape[6];
+        size_t k = escape_of(c, escape);
+        once += k;
+        for (size_t j = 0; j < k; j++) {
+            if (twice && (escape[j] == '\\' || escape[j] == '"'))
+                *w++ = '\\';
+            *w++ = escape[j];
+        }
     }
+    *once_len += once;
+    return w;
+}
+
+static void put_string(text_buffer *b, const char *s, size_t n)
+{
+    size_t once = 0;
+    sf_text_reserve(b, 6 * n + 2);
+    char *w = b->data + b->len;
+    *w++ = '"';
+    w = escape_into(w, s, n, false, &once);
     *w++ = '"';
     *w = '\0';
     b->len = (size_t)(w - b->data);
@@ -359,42 +384,14 @@ static void nested_put_string(value_writer *n, const char *s, size_t len)
     /* Worst case per byte: a control character, \u00XX, becomes \\u00XX. */
     sf_text_reserve(n->b, 7 * len + 4);
     char *w = n->b->data + n->b->len;
-    size_t raw = 2;
     *w++ = '\\';
     *w++ = '"';
-    size_t i = 0;
-    while (i < len) {
-        if (i + 8 <= len) {
-            uint64_t word;
-            memcpy(&word, s + i, 8);
-            if (!word_needs_escape(word)) {
-                memcpy(w, s + i, 8);
-                w += 8;
-                i += 8;
-                raw += 8;
-                continue;
-            }
-        }
-        unsigned char c = (unsigned char)s[i++];
-        if (!needs_escape[c]) {
-            *w++ = (char)c;
-            raw++;
-            continue;
-        }
-        char inner[6];
-        size_t k = escape_of(c, inner);
-        raw += k;
-        for (size_t j = 0; j < k; j++) {
-            if (inner[j] == '\\' || inner[j] == '"')
-                *w++ = '\\';
-            *w++ = inner[j];
-        }
-    }
+    w = escape_into(w, s, len, true, &n->raw);
     *w++ = '\\';
     *w++ = '"';
     *w = '\0';
     n->b->len = (size_t)(w - n->b->data);
-    n->raw += raw;
+    n->raw += 2; /* the quotes */
 }
 
 size_t sf_text_put_json_literal(sf_text *t, const json_t *v)

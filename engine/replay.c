@@ -29,8 +29,8 @@ typedef struct scope_queue {
     json_t **events;
     bool *consumed;
     size_t count, capacity;
-    size_t head;       /* no unconsumed event before this position */
-    json_t *fifo_of;   /* match key -> integer index into fifos */
+    size_t head;     /* no unconsumed event before this position */
+    json_t *fifo_of; /* match key -> integer index into fifos */
     fifo *fifos;
     size_t fifo_count, fifo_capacity;
 } scope_queue;
@@ -197,8 +197,7 @@ static bool cut_top_level_at(scope_queue *q, const char *state)
     size_t cut = q->count;
     for (size_t i = 0; i < q->count; i++) {
         const char *name = event_state_name(q->events[i]);
-        if (ends_with(event_type(q->events[i]), "StateEntered") && name &&
-            strcmp(name, state) == 0)
+        if (ends_with(event_type(q->events[i]), "StateEntered") && name && strcmp(name, state) == 0)
             cut = i;
     }
     if (cut == q->count)
@@ -248,10 +247,8 @@ sf_replay *sf_replay_new(json_t *events, sf_replay_mode mode, const char *from_s
         queue_push(queue_for_key(r, key, true), ev);
         free(key);
     }
-    if (mode != SF_REPLAY_RESUME &&
-        !apply_redrive(r, mode == SF_REPLAY_FROM ? from_state : NULL)) {
-        *err = sf_asprintf("the execution never entered a top-level state named '%s'",
-                           from_state);
+    if (mode != SF_REPLAY_RESUME && !apply_redrive(r, mode == SF_REPLAY_FROM ? from_state : NULL)) {
+        *err = sf_asprintf("the execution never entered a top-level state named '%s'", from_state);
         sf_replay_free(r);
         return NULL;
     }

@@ -93,8 +93,8 @@ int64_t map_iteration_event(sf_cursor *c, int64_t previous, const char *type, si
         json_object_set_new_nocheck(match, "name", json_string(c->state->name));
         json_object_set_new_nocheck(match, "index", json_integer((json_int_t)index));
     }
-    int64_t id = sf_exec_record_text(c->exec, previous, type, details.data, details.len, match,
-                                     c->scope);
+    int64_t id =
+        sf_exec_record_text(c->exec, previous, type, details.data, details.len, match, c->scope);
     sf_text_free(&details);
     return id;
 }

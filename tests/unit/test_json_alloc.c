@@ -70,8 +70,9 @@ static void test_jansson_runs_on_the_pool(void **state)
     for (int i = 0; i < 500; i++) {
         char key[32];
         snprintf(key, sizeof key, "key-%d", i);
-        json_object_set_new(doc, key, json_pack("{s:i,s:s,s:[f,b]}", "i", i, "s",
-                                                "a string longer than sixteen bytes", "a", 1.5, 1));
+        json_object_set_new(doc, key,
+                            json_pack("{s:i,s:s,s:[f,b]}", "i", i, "s",
+                                      "a string longer than sixteen bytes", "a", 1.5, 1));
     }
     json_t *copy = json_deep_copy(doc);
     assert_true(json_equal(doc, copy));

@@ -67,8 +67,8 @@ static void test_named_and_unicode_escapes(void **state)
 static void test_values_compact_in_insertion_order(void **state)
 {
     (void)state;
-    json_t *v = json_loads("{\"z\":1,\"a\":[true,false,null,-42,8.95,1.0,\"s\"],\"m\":{}}", 0,
-                           NULL);
+    json_t *v =
+        json_loads("{\"z\":1,\"a\":[true,false,null,-42,8.95,1.0,\"s\"],\"m\":{}}", 0, NULL);
     sf_text t = {0};
     sf_text_put_json(&t, v);
     assert_string_equal(t.data, "{\"z\":1,\"a\":[true,false,null,-42,8.95,1.0,\"s\"],\"m\":{}}");
@@ -135,8 +135,8 @@ static void test_json_literal_equals_escaped_text(void **state)
                 char s[32];
                 memset(s, 'a', len);
                 s[at] = specials[k];
-                json_t *v = json_pack("{s:[s#,i,f,b,n],s#:{}}", "k", s, (int)len, -7, 8.95, 1,
-                                      s, (int)len);
+                json_t *v =
+                    json_pack("{s:[s#,i,f,b,n],s#:{}}", "k", s, (int)len, -7, 8.95, 1, s, (int)len);
                 assert_non_null(v);
                 assert_literal_matches_escaped_text(v);
                 json_decref(v);
@@ -179,10 +179,29 @@ static void assert_real_text(double d)
 static void test_reals_match_the_shortest_round_trip(void **state)
 {
     (void)state;
-    const double fixed[] = {0.0, -0.0, 1.0, -1.0, 8.95, 0.1, 0.2, 0.1 + 0.2, 1e-4, 1.5e-4,
-                            9.99e-5, 1e15, 1e15 - 1, 999999999999999.9, 123456789012345.6,
-                            0.000123456789, 1.0 / 3.0, 2.5e300, -7.25, 4503599627370497.0,
-                            100.0, 12345678.87654321, 0.30000000000000004};
+    const double fixed[] = {0.0,
+                            -0.0,
+                            1.0,
+                            -1.0,
+                            8.95,
+                            0.1,
+                            0.2,
+                            0.1 + 0.2,
+                            1e-4,
+                            1.5e-4,
+                            9.99e-5,
+                            1e15,
+                            1e15 - 1,
+                            999999999999999.9,
+                            123456789012345.6,
+                            0.000123456789,
+                            1.0 / 3.0,
+                            2.5e300,
+                            -7.25,
+                            4503599627370497.0,
+                            100.0,
+                            12345678.87654321,
+                            0.30000000000000004};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         assert_real_text(fixed[i]);
     for (int i = -3000; i <= 3000; i++) {
