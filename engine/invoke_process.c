@@ -1,22 +1,19 @@
 /*
  * invoke_process.c — one step program run as a request on the libuv loop.
  *
- * Design. posix_spawn starts the program: glibc creates the child with
- * clone(CLONE_VM|CLONE_VFORK), so no page tables are copied and the parent
- * waits only until exec. Everything the child needs is done by spawn
- * attributes and file actions, in the child, between clone and exec:
- *   - a session and process group of its own (POSIX_SPAWN_SETSID);
- *   - every signal back to its default action and none blocked (stepfn
- *     ignores SIGPIPE, and an ignored signal would survive exec);
- *   - pipes dup2'ed to fds 0-3 (stdin: the input, then EOF; stdout: the
- *     result, capped; stderr: a kept tail; fd 3: heartbeats), then
- *     closefrom(4), so the program inherits exactly fds 0-3 whatever the
- *     rest of the process left open and whatever another thread opens
- *     meanwhile (libcurl's wake-up socketpair is not close-on-exec);
- *   - chdir to the requested directory.
- * The parent's ends are close-on-exec from birth (pipe2) and watched with
- * uv_poll. The input is written at once; only what does not fit in the
- * pipe waits for the pipe to be writable.
+ * Design. process_spawn.c starts the program (vfork and exec; see there for
+ * why not posix_spawn) in a session and process group of its own, with
+ * every signal at its default action, our pipes on fds 0-3 and no other
+ * descriptor, in the requested directory. The pipes: stdin (the input,
+ * then EOF), stdout (the result, capped), stderr (a kept tail), and fd 3
+ * for heartbeats when the caller listens for them (else fd 3 is
+ * /dev/null: a program may write heartbeats that nobody counts, and it
+ * saves a pipe and its watcher per task). The parent's ends are
+ * close-on-exec from birth (pipe2) and watched with uv_poll. The input is
+ * written at once; only what does not fit in the pipe waits for the pipe to
+ * be writable. Buffers grow with what the program writes: most results are
+ * small, and a fixed buffer of the maximum result size per task would cost
+ * page faults and memory at high concurrency.
  *
  * The exit is watched through a pidfd (Linux 5.3 and later): it becomes
  * readable when the child exits, before it is reaped. So the group is
@@ -32,7 +29,7 @@
  *
  * Failure cases:
  *   - The program cannot start (missing, not executable, a bad cwd):
- *     posix_spawn returns exec's error, sf_process_start returns it and
+ *     sf_spawn returns exec's error, sf_process_start returns it and
  *     nothing is left: no child, no descriptor, no handle.
  *   - The program hangs: the caller (the Task state's timeout or heartbeat
  *     timer) calls sf_process_kill, which SIGKILLs the whole group. The
@@ -47,22 +44,24 @@
  *     never a reason to stop: only its last stderr_keep bytes are kept.
  *   - The program never reads stdin: the write fails with EPIPE, which is
  *     ignored (SIGPIPE is ignored process-wide the first time a program is
- *     started; the child gets the default action back).
+ *     started; the child gets the default action back). An input larger
+ *     than a pipe is written without blocking, so a program that writes
+ *     its output before it reads its input cannot deadlock with stepfn.
  *   - stepfn's own fds 0-2 are closed: a pipe end the child needs could then
  *     get a number below 4 and be overwritten by another dup2, so such ends
  *     are moved to 4 or above first.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* POSIX_SPAWN_SETSID, the _np file actions, pidfd_open */
+#define _GNU_SOURCE /* pidfd_open */
 #endif
 #include "engine/invoke_process.h"
+#include "engine/process_spawn.h"
 #include "engine/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -76,8 +75,17 @@
 #define READ_CHUNK    16384
 /* Reads per readiness callback: a chatty program cannot starve the loop. */
 #define READS_PER_WAKEUP 8
+/* The first stdout buffer; it doubles as the program writes more. */
+#define OUT_FIRST_CAPACITY 4096
+/* An empty pipe takes at least this much without blocking (one page, the
+ * least a pipe holds even when the user's pipe quota is spent). */
+#define PIPE_SURELY_TAKES 4096
 
 enum { PIPE_IN, PIPE_OUT, PIPE_ERR, PIPE_BEAT, PIPE_COUNT };
+
+#define TEXT_OF(n)        #n
+#define DIGITS_OF(n)      TEXT_OF(n)
+#define HEARTBEAT_FD_TEXT DIGITS_OF(SF_PROCESS_HEARTBEAT_FD)
 
 struct sf_process {
     uv_loop_t *loop;
@@ -90,11 +98,10 @@ struct sf_process {
     uv_signal_t sigchld;  /* the fallback without pidfd */
     bool exit_watch_open; /* exit_poll or sigchld is initialized and open */
     uv_timer_t grace;
-    char *input;
+    char *input; /* what the pipe did not take at start; NULL when all went */
     size_t input_len, input_sent;
-    char *chunk; /* READ_CHUNK bytes: each read is consumed before the next */
-    char *out, *err;
-    size_t out_len, out_limit;
+    char *out, *err; /* NULL until the program writes there */
+    size_t out_len, out_cap, out_limit;
     size_t err_len, err_keep;
     bool err_truncated;
     bool too_large;
@@ -172,6 +179,21 @@ static void kill_group(sf_process *p)
 
 /* ---- Reading ---- */
 
+/* Room for `more` bytes and the NUL, never beyond out_limit + 1. */
+static void grow_stdout(sf_process *p, size_t more)
+{
+    size_t need = p->out_len + more + 1;
+    if (need <= p->out_cap)
+        return;
+    size_t cap = p->out_cap ? p->out_cap : OUT_FIRST_CAPACITY;
+    while (cap < need)
+        cap *= 2;
+    if (cap > p->out_limit + 1)
+        cap = p->out_limit + 1;
+    p->out = sf_realloc(p->out, cap);
+    p->out_cap = cap;
+}
+
 static void keep_stdout(sf_process *p, const char *data, size_t n)
 {
     if (p->out_len + n > p->out_limit) {
@@ -180,6 +202,7 @@ static void keep_stdout(sf_process *p, const char *data, size_t n)
         stop_reading(p, PIPE_OUT);
         return;
     }
+    grow_stdout(p, n);
     memcpy(p->out + p->out_len, data, n);
     p->out_len += n;
     p->out[p->out_len] = '\0';
@@ -187,6 +210,8 @@ static void keep_stdout(sf_process *p, const char *data, size_t n)
 
 static void keep_stderr_tail(sf_process *p, const char *data, size_t n)
 {
+    if (!p->err)
+        p->err = sf_malloc(p->err_keep + 1);
     if (n >= p->err_keep) {
         data += n - p->err_keep;
         n = p->err_keep;
@@ -217,15 +242,16 @@ static void consume(sf_process *p, int which, const char *data, size_t n)
  * way this pipe is done. */
 static bool read_available(sf_process *p, int which)
 {
+    char chunk[READ_CHUNK];
     for (int i = 0; i < READS_PER_WAKEUP && p->fd[which] >= 0 && !p->killed; i++) {
-        ssize_t n = read(p->fd[which], p->chunk, READ_CHUNK);
+        ssize_t n = read(p->fd[which], chunk, READ_CHUNK);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return true;
         if (n <= 0)
             return false;
-        consume(p, which, p->chunk, (size_t)n);
+        consume(p, which, chunk, (size_t)n);
         if (n < READ_CHUNK)
             return true; /* most likely drained; level-triggered polling says if not */
     }
@@ -261,14 +287,10 @@ static void record_status(sf_process *p, int status)
         p->exit_status = WEXITSTATUS(status);
 }
 
-/* Reap the child if it has exited; before that (WNOWAIT) kill its group, so
- * children it left behind die with it. */
-static void reap_if_exited(sf_process *p)
+/* The child has exited and is not reaped yet: kill its group first, so
+ * children it left behind die with it, then reap it. */
+static void reap(sf_process *p)
 {
-    siginfo_t info = {0};
-    if (p->exited || waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
-        info.si_pid == 0)
-        return;
     kill(-p->pid, SIGKILL);
     int status = 0;
     while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
@@ -280,10 +302,25 @@ static void reap_if_exited(sf_process *p)
     maybe_report(p);
 }
 
+/* Without a pidfd: look (WNOWAIT) before reaping. */
+static void reap_if_exited(sf_process *p)
+{
+    siginfo_t info = {0};
+    if (p->exited || waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+        info.si_pid == 0)
+        return;
+    reap(p);
+}
+
+/* A readable pidfd means the child has exited and is a zombie until we
+ * reap it: no need to ask waitid first. */
 static void pidfd_readable(uv_poll_t *h, int status, int events)
 {
-    (void)status, (void)events;
-    reap_if_exited(h->data);
+    sf_process *p = h->data;
+    if (status < 0 || !(events & UV_READABLE))
+        reap_if_exited(p);
+    else if (!p->exited)
+        reap(p);
 }
 
 static void sigchld_received(uv_signal_t *h, int signum)
@@ -308,9 +345,9 @@ static void maybe_report(sf_process *p)
         r.outcome = SF_PROCESS_EXITED;
     r.exit_status = p->exit_status;
     r.term_signal = p->term_signal;
-    r.out = p->out;
+    r.out = p->out ? p->out : "";
     r.out_len = p->out_len;
-    r.err = p->err;
+    r.err = p->err ? p->err : "";
     r.err_len = p->err_len;
     r.err_truncated = p->err_truncated;
     p->done(p->data, &r); /* p is freed once the closes above complete */
@@ -321,15 +358,15 @@ static void maybe_report(sf_process *p)
 /* Write what the pipe takes now. Returns false when stdin is finished: all
  * written, or the program closed it (EPIPE: it did not read its input,
  * which is not an error). */
-static bool write_some_input(sf_process *p)
+static bool write_some(int fd, const char *data, size_t len, size_t *sent)
 {
-    while (p->input_sent < p->input_len) {
-        ssize_t n = write(p->fd[PIPE_IN], p->input + p->input_sent, p->input_len - p->input_sent);
+    while (*sent < len) {
+        ssize_t n = write(fd, data + *sent, len - *sent);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return errno == EAGAIN || errno == EWOULDBLOCK;
-        p->input_sent += (size_t)n;
+        *sent += (size_t)n;
     }
     return false;
 }
@@ -338,21 +375,30 @@ static void stdin_writable(uv_poll_t *h, int status, int events)
 {
     sf_process *p = h->data;
     (void)events;
-    if (status < 0 || !write_some_input(p))
+    if (status < 0 || !write_some(p->fd[PIPE_IN], p->input, p->input_len, &p->input_sent))
         close_pipe(p, PIPE_IN);
 }
 
-static void write_input(sf_process *p)
+/* Most inputs fit in the empty pipe: written straight from the caller's
+ * buffer, stdin closed, no copy and no watcher. A larger one is written
+ * without blocking (the loop must not wait for the program to read), and
+ * what the pipe did not take is kept and goes as the program reads. */
+static void write_input(sf_process *p, const char *input, size_t len)
 {
-    if (!write_some_input(p)) {
+    size_t sent = 0;
+    if (len > PIPE_SURELY_TAKES)
+        ioctl(p->fd[PIPE_IN], FIONBIO, &(int){1});
+    if (!write_some(p->fd[PIPE_IN], input, len, &sent)) {
         close_pipe(p, PIPE_IN);
         return;
     }
-    /* Larger than the pipe: the rest goes as the program reads. */
     if (uv_poll_init(p->loop, &p->poll[PIPE_IN], p->fd[PIPE_IN]) != 0) {
         close_pipe(p, PIPE_IN);
         return;
     }
+    p->input_len = len - sent;
+    p->input = sf_malloc(p->input_len);
+    memcpy(p->input, input + sent, p->input_len);
     p->poll[PIPE_IN].data = p;
     p->open_handles++;
     p->watched[PIPE_IN] = true;
@@ -385,14 +431,16 @@ static void close_fds(int *fds, int n)
             close(fds[i]);
 }
 
-/* Four close-on-exec pipes: the parent's ends in parent[], the child's in
- * child[] (dup2 clears close-on-exec on the copies at 0-3). Returns 0 or an
- * errno value; on error nothing is left open. */
-static int open_pipes(int parent[PIPE_COUNT], int child[PIPE_COUNT])
+/* Close-on-exec pipes for stdin, stdout, stderr and, when heartbeats are
+ * listened for, fd 3: the parent's ends in parent[], the child's in child[]
+ * (-1 where there is no pipe). Returns 0 or an errno value; on error nothing
+ * is left open. */
+static int open_pipes(int parent[PIPE_COUNT], int child[PIPE_COUNT], bool heartbeats)
 {
     for (int i = 0; i < PIPE_COUNT; i++)
         parent[i] = child[i] = -1;
-    for (int i = 0; i < PIPE_COUNT; i++) {
+    int count = heartbeats ? PIPE_COUNT : PIPE_BEAT;
+    for (int i = 0; i < count; i++) {
         int ends[2];
         if (pipe2(ends, O_CLOEXEC) != 0)
             goto fail;
@@ -413,33 +461,23 @@ fail:;
 /* Returns 0 or an errno value: exec's own (ENOENT, EACCES) or chdir's. */
 static int spawn_child(sf_process *p, const sf_process_options *o, const int child[PIPE_COUNT])
 {
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    sigset_t all, none;
-    sigfillset(&all);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
+    sf_spawn_plan plan = {
+        .path = o->argv[0],
+        .argv = (char *const *)o->argv,
+        .envp = (char *const *)o->env,
+        .cwd = o->cwd,
+    };
     for (int i = 0; i < PIPE_COUNT; i++)
-        posix_spawn_file_actions_adddup2(&actions, child[i], i);
-    posix_spawn_file_actions_addclosefrom_np(&actions, PIPE_COUNT);
-    if (o->cwd)
-        posix_spawn_file_actions_addchdir_np(&actions, o->cwd);
-    int rc = posix_spawn(&p->pid, o->argv[0], &actions, &attr, (char *const *)o->argv,
-                         (char *const *)o->env);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    return rc;
+        plan.fds[i] = child[i]; /* fd 3 without a pipe: /dev/null */
+    return sf_spawn(&plan, &p->pid);
 }
 
 static void watch_output(sf_process *p)
 {
-    p->reading = PIPE_COUNT - 1;
     for (int i = PIPE_OUT; i < PIPE_COUNT; i++) {
+        if (p->fd[i] < 0)
+            continue;
+        p->reading++;
         if (uv_poll_init(p->loop, &p->poll[i], p->fd[i]) != 0) {
             stop_reading(p, i); /* cannot happen with a fresh pipe; read nothing */
             continue;
@@ -451,32 +489,32 @@ static void watch_output(sf_process *p)
     }
 }
 
-/* The pidfd if the kernel gives one, else SIGCHLD. A SIGCHLD that came
- * before the watcher started is covered by looking once right away (it
- * cannot report yet: the pipes are still being read). */
+/* The pidfd if the kernel gives one (readable once the child has exited,
+ * even if that was before the watch started), else SIGCHLD. A SIGCHLD that
+ * came before that watcher started is covered by looking once right away
+ * (it cannot report yet: the pipes are still being read). */
 static void watch_exit(sf_process *p)
 {
     p->pidfd = pidfd_open(p->pid, 0);
+    p->open_handles++;
+    p->exit_watch_open = true;
     if (p->pidfd >= 0 && uv_poll_init(p->loop, &p->exit_poll, p->pidfd) == 0) {
         p->exit_poll.data = p;
         uv_poll_start(&p->exit_poll, UV_READABLE, pidfd_readable);
-    } else {
-        if (p->pidfd >= 0)
-            close(p->pidfd);
-        p->pidfd = -1;
-        uv_signal_init(p->loop, &p->sigchld);
-        p->sigchld.data = p;
-        uv_signal_start(&p->sigchld, sigchld_received, SIGCHLD);
+        return;
     }
-    p->open_handles++;
-    p->exit_watch_open = true;
+    if (p->pidfd >= 0)
+        close(p->pidfd);
+    p->pidfd = -1;
+    uv_signal_init(p->loop, &p->sigchld);
+    p->sigchld.data = p;
+    uv_signal_start(&p->sigchld, sigchld_received, SIGCHLD);
     reap_if_exited(p);
 }
 
 static void free_process(sf_process *p)
 {
     free(p->input);
-    free(p->chunk);
     free(p->out);
     free(p->err);
     free(p);
@@ -488,15 +526,7 @@ static sf_process *process_new(uv_loop_t *loop, const sf_process_options *o)
     p->loop = loop;
     p->pidfd = -1;
     p->out_limit = o->stdout_limit;
-    p->out = sf_malloc(o->stdout_limit + 1);
-    p->out[0] = '\0';
     p->err_keep = o->stderr_keep ? o->stderr_keep : 1;
-    p->err = sf_malloc(p->err_keep + 1);
-    p->err[0] = '\0';
-    p->chunk = sf_malloc(READ_CHUNK);
-    p->input = sf_malloc(o->input_len + 1);
-    memcpy(p->input, o->input ? o->input : "", o->input_len);
-    p->input_len = o->input_len;
     return p;
 }
 
@@ -510,7 +540,7 @@ sf_process *sf_process_start(uv_loop_t *loop, const sf_process_options *o, sf_pr
     p->heartbeat = heartbeat;
     p->data = data;
     int child[PIPE_COUNT];
-    int rc = open_pipes(p->fd, child);
+    int rc = open_pipes(p->fd, child, heartbeat != NULL);
     if (rc == 0) {
         rc = spawn_child(p, o, child);
         close_fds(child, PIPE_COUNT);
@@ -526,7 +556,7 @@ sf_process *sf_process_start(uv_loop_t *loop, const sf_process_options *o, sf_pr
     p->open_handles++;
     watch_output(p);
     watch_exit(p);
-    write_input(p);
+    write_input(p, o->input, o->input_len);
     return p;
 }
 
@@ -539,23 +569,36 @@ void sf_process_kill(sf_process *p)
     for (int i = 0; i < PIPE_COUNT; i++)
         close_pipe(p, i);
     close_handle((uv_handle_t *)&p->grace);
-    /* The exit watch stays open until the child is reaped (reap_if_exited
-     * closes it); only then is the request freed, so no zombie is left. */
+    /* The exit watch stays open until the child is reaped (reap closes
+     * it); only then is the request freed, so no zombie is left. */
 }
 
 /* ---- Environment and program lookup ---- */
 
-static void env_add(char **env, size_t *n, const char *entry)
+/* Adds entry (malloc'd, consumed), replacing an entry of the same name. */
+static void env_put(char **env, size_t *n, char *entry)
 {
     size_t name_len = strcspn(entry, "=");
     for (size_t i = 0; i < *n; i++) {
         if (strncmp(env[i], entry, name_len + 1) == 0) {
             free(env[i]);
-            env[i] = sf_strdup(entry);
+            env[i] = entry;
             return;
         }
     }
-    env[(*n)++] = sf_strdup(entry);
+    env[(*n)++] = entry;
+}
+
+/* "NAME=value", malloc'd. Built by hand: it runs for every task, and a
+ * printf-style formatter costs ten times as much. */
+static char *env_entry(const char *name, const char *value)
+{
+    size_t name_len = strlen(name), value_len = strlen(value);
+    char *entry = sf_malloc(name_len + value_len + 2);
+    memcpy(entry, name, name_len);
+    entry[name_len] = '=';
+    memcpy(entry + name_len + 1, value, value_len + 1);
+    return entry;
 }
 
 char **sf_process_env_new(const char *const *extra)
@@ -567,22 +610,15 @@ char **sf_process_env_new(const char *const *extra)
     char **env = sf_calloc(extra_count + 8, sizeof *env);
     size_t n = 0;
     const char *path = getenv("PATH");
-    char *entry = sf_asprintf("PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
-    env_add(env, &n, entry);
-    free(entry);
+    env[n++] = env_entry("PATH", path ? path : "/usr/local/bin:/usr/bin:/bin");
     for (size_t i = 0; i < sizeof passed_on / sizeof passed_on[0]; i++) {
         const char *v = getenv(passed_on[i]);
-        if (!v)
-            continue;
-        entry = sf_asprintf("%s=%s", passed_on[i], v);
-        env_add(env, &n, entry);
-        free(entry);
+        if (v)
+            env[n++] = env_entry(passed_on[i], v);
     }
-    entry = sf_asprintf("STEPFN_HEARTBEAT_FD=%d", SF_PROCESS_HEARTBEAT_FD);
-    env_add(env, &n, entry);
-    free(entry);
+    env[n++] = sf_strdup("STEPFN_HEARTBEAT_FD=" HEARTBEAT_FD_TEXT);
     for (size_t i = 0; i < extra_count; i++)
-        env_add(env, &n, extra[i]);
+        env_put(env, &n, sf_strdup(extra[i]));
     return env;
 }
 

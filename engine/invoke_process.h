@@ -12,7 +12,9 @@
  *     history and for the error cause).
  *   - fd 3 (also named by $STEPFN_HEARTBEAT_FD): the heartbeat channel.
  *     Every write to it (e.g. a line `{"heartbeat":true}`) is one heartbeat.
- *     Writing to it is optional; nothing is read back from it.
+ *     Writing to it is optional; nothing is read back from it. When the
+ *     caller does not listen for heartbeats (heartbeat NULL), fd 3 is
+ *     /dev/null: the writes still succeed.
  *   - the environment: exactly the one given (see sf_process_env_new for the
  *     minimal one stepfn builds).
  *   - its own process group (a new session): sf_process_kill and the end of
@@ -68,7 +70,8 @@ typedef void (*sf_process_heartbeat_cb)(void *data);
 
 /* Start the program. Returns NULL with *err (malloc'd, names the program and
  * the system error) when it cannot be started: a missing file, no execute
- * permission. heartbeat may be NULL. */
+ * permission. heartbeat may be NULL, and should be when nothing counts
+ * heartbeats: that saves a pipe and its watcher per program. */
 sf_process *sf_process_start(uv_loop_t *loop, const sf_process_options *opts,
                              sf_process_done_cb done, sf_process_heartbeat_cb heartbeat, void *data,
                              char **err);
