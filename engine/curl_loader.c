@@ -41,6 +41,7 @@ static const struct {
     {offsetof(sf_curl_api, easy_strerror), "curl_easy_strerror"},
     {offsetof(sf_curl_api, slist_append), "curl_slist_append"},
     {offsetof(sf_curl_api, slist_free_all), "curl_slist_free_all"},
+    {offsetof(sf_curl_api, version_info), "curl_version_info"},
 };
 
 static char *load_failure(const char *reason)

@@ -40,6 +40,7 @@ typedef struct sf_curl_api {
     const char *(*easy_strerror)(CURLcode code);
     struct curl_slist *(*slist_append)(struct curl_slist *list, const char *string);
     void (*slist_free_all)(struct curl_slist *list);
+    curl_version_info_data *(*version_info)(CURLversion age);
 } sf_curl_api;
 
 /* Fill *api from libcurl.so.4. False and *why (the caller frees it) when

@@ -10,6 +10,27 @@
  * everything else). Finished transfers are collected with
  * curl_multi_info_read after each action and reported to their owners.
  *
+ * What a request costs is mostly curl's own work, so the client keeps what
+ * can outlive a request:
+ *   - easy handles: one that finished its transfer cleanly goes back to a
+ *     small pool with only the client-wide options left on it (the
+ *     per-request ones are cleared, see easy_give_back), so the next request
+ *     skips curl_easy_init and its buffers. A handle whose transfer failed or
+ *     was cancelled is cleaned up, as is any past the pool's size.
+ *   - socket watches: curl opens and closes its connection sockets through
+ *     our callbacks (open_socket, close_socket), so a watch lives exactly as
+ *     long as its socket. When a transfer ends, curl stops caring about the
+ *     idle keep-alive socket (CURL_POLL_REMOVE) and asks for it again with
+ *     the next request; the uv_poll is left running in between, because
+ *     every uv_poll_start/stop is an epoll_ctl. If the idle socket wakes us
+ *     (the server closed it), the watch stops polling and curl is not told:
+ *     it finds the dead connection itself when it next picks one. Sockets
+ *     curl did not open through us (the resolver's) are unwatched at once on
+ *     REMOVE, since we would not hear of their closing.
+ *   - the Accept-Encoding header: curl formats it anew for every request
+ *     from CURLOPT_ACCEPT_ENCODING; the client makes the same header once
+ *     and sends it as one of its own (see accept_encoding_header).
+ *
  * The poll and timer handles are referenced (keep the loop alive) only while
  * some request is in flight: an idle cached connection must not keep
  * `stepfn run` from ending, while an outstanding request must.
@@ -36,13 +57,22 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+/* Idle easy handles kept for reuse: enough for the MaxConcurrency of a
+ * typical Map; a burst beyond it frees its extra handles as they finish. */
+#define IDLE_EASY_KEEP 64
 
 typedef struct socket_watch {
     uv_poll_t poll;
     curl_socket_t fd;
     sf_http_client *client;
-    struct socket_watch *prev, *next;
+    int events;   /* UV_READABLE | UV_WRITABLE the poll was started with */
+    bool wanted;  /* curl asked for the socket and has not removed it since */
+    bool owned;   /* opened by open_socket: close_socket will say when it goes */
+    bool closing; /* uv_close called; freed by watch_closed */
 } socket_watch;
 
 struct sf_http_client {
@@ -51,9 +81,15 @@ struct sf_http_client {
     char *load_error; /* set when libcurl is missing: every request fails with it */
     CURLM *multi;
     uv_timer_t timer;
-    socket_watch *watches;
+    socket_watch **watch_by_fd; /* indexed by socket; NULL where none */
+    size_t watch_by_fd_len;
+    CURL *idle_easy[IDLE_EASY_KEEP];
+    size_t idle_easy_count;
+    char *accept_encoding;              /* the Accept-Encoding header curl would make */
+    struct curl_slist *default_headers; /* see default_header_list */
     sf_http_request *requests;
     size_t in_flight;
+    bool referenced;  /* the handles keep the loop alive (in_flight > 0) */
     int open_handles; /* the timer and the watches, until their close callbacks */
     bool closing;
 };
@@ -61,7 +97,8 @@ struct sf_http_client {
 struct sf_http_request {
     sf_http_client *client;
     CURL *easy;
-    struct curl_slist *header_list;
+    bool easy_reusable;             /* the transfer ended cleanly: the handle can serve another */
+    struct curl_slist *header_list; /* NULL: the client's default_headers are used */
     char *method, *url, *body;
     char *resp_body;
     size_t resp_len, resp_cap, resp_limit;
@@ -87,15 +124,167 @@ static void set_ref(uv_handle_t *h, bool ref)
 static void update_refs(sf_http_client *c)
 {
     bool busy = c->in_flight > 0;
+    if (busy == c->referenced)
+        return;
+    c->referenced = busy;
     set_ref((uv_handle_t *)&c->timer, busy);
-    for (socket_watch *w = c->watches; w; w = w->next)
-        set_ref((uv_handle_t *)&w->poll, busy);
+    for (size_t fd = 0; fd < c->watch_by_fd_len; fd++)
+        if (c->watch_by_fd[fd])
+            set_ref((uv_handle_t *)&c->watch_by_fd[fd]->poll, busy);
 }
 
 static void client_handle_closed(sf_http_client *c)
 {
     if (--c->open_handles == 0 && c->closing)
         free(c);
+}
+
+/* ---- Socket watches ---- */
+
+static socket_watch *watch_of(const sf_http_client *c, curl_socket_t fd)
+{
+    return fd >= 0 && (size_t)fd < c->watch_by_fd_len ? c->watch_by_fd[fd] : NULL;
+}
+
+static void index_watch(sf_http_client *c, curl_socket_t fd, socket_watch *w)
+{
+    size_t need = (size_t)fd + 1;
+    if (need > c->watch_by_fd_len) {
+        size_t len = need < 16 ? 16 : need * 2;
+        c->watch_by_fd = sf_realloc(c->watch_by_fd, len * sizeof *c->watch_by_fd);
+        memset(c->watch_by_fd + c->watch_by_fd_len, 0,
+               (len - c->watch_by_fd_len) * sizeof *c->watch_by_fd);
+        c->watch_by_fd_len = len;
+    }
+    c->watch_by_fd[fd] = w;
+}
+
+static void watch_closed(uv_handle_t *h)
+{
+    socket_watch *w = h->data;
+    sf_http_client *c = w->client;
+    free(w);
+    client_handle_closed(c);
+}
+
+static void unwatch(sf_http_client *c, socket_watch *w)
+{
+    if (w->closing)
+        return;
+    w->closing = true;
+    if (watch_of(c, w->fd) == w)
+        c->watch_by_fd[w->fd] = NULL;
+    uv_close((uv_handle_t *)&w->poll, watch_closed);
+}
+
+/* NULL when libuv cannot poll the socket (another handle of the loop
+ * watches the same descriptor, say). */
+static socket_watch *watch(sf_http_client *c, curl_socket_t fd, bool owned)
+{
+    socket_watch *w = SF_NEW(socket_watch);
+    w->fd = fd;
+    w->client = c;
+    w->owned = owned;
+    if (uv_poll_init_socket(c->loop, &w->poll, fd) != 0) {
+        free(w);
+        return NULL;
+    }
+    w->poll.data = w;
+    index_watch(c, fd, w);
+    c->open_handles++;
+    set_ref((uv_handle_t *)&w->poll, c->referenced);
+    return w;
+}
+
+/* Start polling for events unless that is what the poll already does:
+ * every uv_poll_start costs an epoll_ctl, even with the same events. */
+static void poll_for(socket_watch *w, int events, uv_poll_cb cb)
+{
+    if (events == w->events && uv_is_active((uv_handle_t *)&w->poll))
+        return;
+    uv_poll_start(&w->poll, events, cb);
+    w->events = events;
+}
+
+/* Sockets are created close-on-exec so step programs never inherit them.
+ * A watch left on a socket of the same number was on one closed behind our
+ * back; it goes, so the new socket starts with a fresh registration. */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    sf_http_client *c = clientp;
+    (void)purpose;
+    curl_socket_t fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+    if (fd == CURL_SOCKET_BAD)
+        return fd;
+    socket_watch *stale = watch_of(c, fd);
+    if (stale)
+        unwatch(c, stale);
+    if (!watch(c, fd, true)) { /* curl fails the connection attempt */
+        close(fd);
+        return CURL_SOCKET_BAD;
+    }
+    return fd;
+}
+
+/* The watch goes before the socket: uv_close takes the fd out of epoll. */
+static int close_socket(void *clientp, curl_socket_t fd)
+{
+    sf_http_client *c = clientp;
+    socket_watch *w = watch_of(c, fd);
+    if (w)
+        unwatch(c, w);
+    return close(fd);
+}
+
+/* ---- Easy handles, kept for the next request ---- */
+
+static size_t keep_body(char *data, size_t size, size_t nmemb, void *userp);
+static size_t keep_header(char *line, size_t size, size_t nmemb, void *userp);
+
+/* The options every request of the client has, set once per handle. */
+static CURL *easy_new(sf_http_client *c)
+{
+    sf_curl_api *curl = &c->curl;
+    CURL *e = curl->easy_init();
+    curl->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl->easy_setopt(e, CURLOPT_USERAGENT, "stepfn/0.1");
+    curl->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl->easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl->easy_setopt(e, CURLOPT_OPENSOCKETDATA, c);
+    curl->easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+    curl->easy_setopt(e, CURLOPT_CLOSESOCKETDATA, c);
+    curl->easy_setopt(e, CURLOPT_WRITEFUNCTION, keep_body);
+    curl->easy_setopt(e, CURLOPT_HEADERFUNCTION, keep_header);
+    return e;
+}
+
+static CURL *easy_take(sf_http_client *c)
+{
+    return c->idle_easy_count ? c->idle_easy[--c->idle_easy_count] : easy_new(c);
+}
+
+/* Back to the pool with the per-request options that change what is sent
+ * (method, body, headers) or point into the request (the error buffer)
+ * cleared, so a reused handle behaves as a new one. POSTFIELDS comes before
+ * HTTPGET because setting it makes the method POST. */
+static void easy_give_back(sf_http_client *c, CURL *e)
+{
+    sf_curl_api *curl = &c->curl;
+    if (c->idle_easy_count == IDLE_EASY_KEEP || c->closing) {
+        curl->easy_cleanup(e);
+        return;
+    }
+    curl->easy_setopt(e, CURLOPT_POSTFIELDS, (char *)NULL);
+    curl->easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+    curl->easy_setopt(e, CURLOPT_CUSTOMREQUEST, (char *)NULL);
+    curl->easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    curl->easy_setopt(e, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+    curl->easy_setopt(e, CURLOPT_ERRORBUFFER, (char *)NULL);
+    c->idle_easy[c->idle_easy_count++] = e;
 }
 
 /* ---- Completion ---- */
@@ -117,11 +306,13 @@ static void unlink_request(sf_http_request *r)
 
 static void free_request(sf_http_request *r)
 {
-    sf_curl_api *curl = &r->client->curl;
-    if (r->easy)
-        curl->easy_cleanup(r->easy);
+    sf_http_client *c = r->client;
+    if (r->easy && r->easy_reusable)
+        easy_give_back(c, r->easy);
+    else if (r->easy)
+        c->curl.easy_cleanup(r->easy);
     if (r->header_list)
-        curl->slist_free_all(r->header_list);
+        c->curl.slist_free_all(r->header_list);
     json_decref(r->resp_headers);
     free(r->method);
     free(r->url);
@@ -146,6 +337,7 @@ static void finish_request(sf_http_request *r, CURLcode code)
     unlink_request(r);
     sf_http_response resp = {0};
     resp.outcome = outcome_of(r, code);
+    r->easy_reusable = resp.outcome == SF_HTTP_RESPONSE;
     curl->easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &resp.status);
     char *content_type = NULL;
     curl->easy_getinfo(r->easy, CURLINFO_CONTENT_TYPE, &content_type);
@@ -186,9 +378,13 @@ static void socket_ready(uv_poll_t *h, int status, int events)
 {
     socket_watch *w = h->data;
     sf_http_client *c = w->client;
+    if (!w->wanted) { /* an idle keep-alive socket: closed by the server, most likely */
+        uv_poll_stop(&w->poll);
+        return;
+    }
     int flags = 0;
     if (status < 0)
-        flags = CURL_CSELECT_ERR;
+        flags = CURL_CSELECT_ERR; /* libuv has stopped the poll: poll_for restarts it */
     if (events & UV_READABLE)
         flags |= CURL_CSELECT_IN;
     if (events & UV_WRITABLE)
@@ -217,63 +413,79 @@ static int curl_wants_timer(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
-static void watch_closed(uv_handle_t *h)
-{
-    socket_watch *w = h->data;
-    sf_http_client *c = w->client;
-    free(w);
-    client_handle_closed(c);
-}
-
-static void unwatch(sf_http_client *c, socket_watch *w)
-{
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        c->watches = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    uv_close((uv_handle_t *)&w->poll, watch_closed);
-}
-
-static socket_watch *watch(sf_http_client *c, curl_socket_t fd)
-{
-    socket_watch *w = SF_NEW(socket_watch);
-    w->fd = fd;
-    w->client = c;
-    uv_poll_init_socket(c->loop, &w->poll, fd);
-    w->poll.data = w;
-    w->next = c->watches;
-    if (c->watches)
-        c->watches->prev = w;
-    c->watches = w;
-    c->open_handles++;
-    c->curl.multi_assign(c->multi, fd, w);
-    set_ref((uv_handle_t *)&w->poll, c->in_flight > 0);
-    return w;
-}
-
 static int curl_wants_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     sf_http_client *c = userp;
-    socket_watch *w = socketp;
+    socket_watch *w = socketp ? socketp : watch_of(c, fd);
     (void)easy;
     if (what == CURL_POLL_REMOVE) {
-        if (w) {
-            c->curl.multi_assign(c->multi, fd, NULL);
+        if (w)
+            w->wanted = false;
+        if (w && !w->owned)
             unwatch(c, w);
-        }
         return 0;
     }
     if (!w)
-        w = watch(c, fd);
+        w = watch(c, fd, false);
+    if (!w)
+        return 0; /* nothing to poll with: the transfer's timeouts end it */
+    if (!socketp)
+        c->curl.multi_assign(c->multi, fd, w);
+    w->wanted = true;
     int events = 0;
     if (what & CURL_POLL_IN)
         events |= UV_READABLE;
     if (what & CURL_POLL_OUT)
         events |= UV_WRITABLE;
-    uv_poll_start(&w->poll, events, socket_ready);
+    poll_for(w, events, socket_ready);
     return 0;
+}
+
+/* ---- Request headers ---- */
+
+/* The Accept-Encoding header curl makes for CURLOPT_ACCEPT_ENCODING ""
+ * (every encoding this libcurl decodes, in its order). Given as a header of
+ * our own it is made once per client, where curl would format it anew for
+ * every request; the option stays set, so curl still decodes responses. */
+static char *accept_encoding_header(const sf_curl_api *curl)
+{
+    const curl_version_info_data *v = curl->version_info(CURLVERSION_NOW);
+    bool zlib = v->features & CURL_VERSION_LIBZ, brotli = v->features & CURL_VERSION_BROTLI,
+         zstd = v->features & CURL_VERSION_ZSTD;
+    if (!zlib && !brotli && !zstd)
+        return sf_strdup("Accept-Encoding: identity");
+    return sf_asprintf("Accept-Encoding: %s%s%s%s%s", zlib ? "deflate, gzip" : "",
+                       zlib && (brotli || zstd) ? ", " : "", brotli ? "br" : "",
+                       brotli && zstd ? ", " : "", zstd ? "zstd" : "");
+}
+
+/* Whether a "Name: value" line names the header; curl's own rule (name,
+ * any case, then ':' or ';') for when a header of ours replaces its own. */
+static bool names_header(const char *line, const char *name)
+{
+    size_t n = strlen(name);
+    return strncasecmp(line, name, n) == 0 && (line[n] == ':' || line[n] == ';');
+}
+
+static bool header_given(const char *const *headers, const char *name)
+{
+    for (size_t i = 0; headers && headers[i]; i++)
+        if (names_header(headers[i], name))
+            return true;
+    return false;
+}
+
+/* The caller's headers, then Accept-Encoding unless the caller gave one
+ * (as curl does with its option), then "Expect:": the whole body is in
+ * memory, so waiting for 100 Continue only adds a round trip (or a second
+ * of delay with servers that ignore it). */
+static struct curl_slist *default_header_list(sf_http_client *c, struct curl_slist *list,
+                                              const char *const *headers)
+{
+    sf_curl_api *curl = &c->curl;
+    if (!header_given(headers, "Accept-Encoding"))
+        list = curl->slist_append(list, c->accept_encoding);
+    return curl->slist_append(list, "Expect:");
 }
 
 /* ---- The client ---- */
@@ -294,6 +506,8 @@ sf_http_client *sf_http_client_new(uv_loop_t *loop)
     c->curl.multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
     c->curl.multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, curl_wants_timer);
     c->curl.multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+    c->accept_encoding = accept_encoding_header(&c->curl);
+    c->default_headers = default_header_list(c, NULL, NULL);
     return c;
 }
 
@@ -308,16 +522,26 @@ void sf_http_client_close(sf_http_client *c)
         return;
     while (c->requests)
         sf_http_request_cancel(c->requests);
+    c->closing = true; /* from here on, easy handles are cleaned up, not kept */
+    while (c->idle_easy_count)
+        c->curl.easy_cleanup(c->idle_easy[--c->idle_easy_count]);
     if (c->multi) {
         c->curl.multi_cleanup(c->multi); /* closes the cached connections */
         c->multi = NULL;
+        c->curl.slist_free_all(c->default_headers);
+        c->default_headers = NULL;
+        free(c->accept_encoding);
+        c->accept_encoding = NULL;
         c->curl.global_cleanup();
     }
     free(c->load_error);
     c->load_error = NULL;
-    while (c->watches) /* sockets curl did not announce as removed */
-        unwatch(c, c->watches);
-    c->closing = true;
+    for (size_t fd = 0; fd < c->watch_by_fd_len; fd++) /* sockets curl left open */
+        if (c->watch_by_fd[fd])
+            unwatch(c, c->watch_by_fd[fd]);
+    free(c->watch_by_fd);
+    c->watch_by_fd = NULL;
+    c->watch_by_fd_len = 0;
     uv_close((uv_handle_t *)&c->timer, timer_closed);
 }
 
@@ -361,13 +585,14 @@ static size_t keep_body(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
-static char *trimmed(const char *s, size_t n)
+/* s[0..*n) without its leading and trailing white space. */
+static const char *trim(const char *s, size_t *n)
 {
-    while (n > 0 && isspace((unsigned char)*s))
-        s++, n--;
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        n--;
-    return sf_strndup(s, n);
+    while (*n > 0 && isspace((unsigned char)*s))
+        s++, (*n)--;
+    while (*n > 0 && isspace((unsigned char)s[*n - 1]))
+        (*n)--;
+    return s;
 }
 
 /* A status line starts a new response (after a 100 Continue, say): its
@@ -380,10 +605,15 @@ static void keep_status_line(sf_http_request *r, const char *line, size_t n)
     r->status_text = NULL;
     const char *sp = memchr(line, ' ', n); /* "HTTP/1.1 404 Not Found" */
     const char *reason = sp ? memchr(sp + 1, ' ', n - (size_t)(sp + 1 - line)) : NULL;
-    if (reason)
-        r->status_text = trimmed(reason + 1, n - (size_t)(reason + 1 - line));
+    if (reason) {
+        size_t len = n - (size_t)(reason + 1 - line);
+        const char *text = trim(reason + 1, &len);
+        r->status_text = sf_strndup(text, len);
+    }
 }
 
+/* "Name: value" goes to the headers object as name (lowercased) → [values].
+ * Names are short: a stack buffer spares an allocation per header. */
 static size_t keep_header(char *line, size_t size, size_t nmemb, void *userp)
 {
     sf_http_request *r = userp;
@@ -395,28 +625,24 @@ static size_t keep_header(char *line, size_t size, size_t nmemb, void *userp)
     const char *colon = memchr(line, ':', n);
     if (!colon || !r->resp_headers)
         return n; /* the blank line that ends the headers, or garbage */
-    char *name = trimmed(line, (size_t)(colon - line));
-    for (char *p = name; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    char *value = trimmed(colon + 1, n - (size_t)(colon + 1 - line));
+    size_t name_len = (size_t)(colon - line);
+    const char *name_start = trim(line, &name_len);
+    char short_name[64];
+    char *name = name_len < sizeof short_name ? short_name : sf_malloc(name_len + 1);
+    for (size_t i = 0; i < name_len; i++)
+        name[i] = (char)tolower((unsigned char)name_start[i]);
+    name[name_len] = '\0';
+    size_t value_len = n - (size_t)(colon + 1 - line);
+    const char *value = trim(colon + 1, &value_len);
     json_t *values = json_object_get(r->resp_headers, name);
     if (!values) {
         values = json_array();
         json_object_set_new(r->resp_headers, name, values);
     }
-    json_array_append_new(values, json_string(value));
-    free(name);
-    free(value);
+    json_array_append_new(values, json_stringn(value, value_len));
+    if (name != short_name)
+        free(name);
     return n;
-}
-
-/* Sockets are created close-on-exec so step programs never inherit them. */
-static curl_socket_t open_cloexec_socket(void *clientp, curlsocktype purpose,
-                                         struct curl_sockaddr *addr)
-{
-    (void)clientp;
-    (void)purpose;
-    return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
 }
 
 static void set_method_and_body(sf_http_request *r, const sf_http_options *o)
@@ -437,40 +663,34 @@ static void set_method_and_body(sf_http_request *r, const sf_http_options *o)
     }
 }
 
-static void set_transport_rules(sf_http_request *r, const sf_http_options *o)
+/* The options that point into this request, and its timeouts (always set:
+ * a pooled handle may carry another request's; 0 is curl's default). */
+static void set_request_options(sf_http_request *r, const sf_http_options *o)
 {
     sf_curl_api *curl = &r->client->curl;
     CURL *e = r->easy;
     curl->easy_setopt(e, CURLOPT_URL, r->url);
     curl->easy_setopt(e, CURLOPT_PRIVATE, (char *)r);
-    curl->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     curl->easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
-    curl->easy_setopt(e, CURLOPT_USERAGENT, "stepfn/0.1");
-    curl->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl->easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_cloexec_socket);
-    curl->easy_setopt(e, CURLOPT_WRITEFUNCTION, keep_body);
     curl->easy_setopt(e, CURLOPT_WRITEDATA, r);
-    curl->easy_setopt(e, CURLOPT_HEADERFUNCTION, keep_header);
     curl->easy_setopt(e, CURLOPT_HEADERDATA, r);
-    if (o->connect_timeout_ms > 0)
-        curl->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
-    if (o->total_timeout_ms > 0)
-        curl->easy_setopt(e, CURLOPT_TIMEOUT_MS, o->total_timeout_ms);
+    curl->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                      o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 0L);
+    curl->easy_setopt(e, CURLOPT_TIMEOUT_MS, o->total_timeout_ms > 0 ? o->total_timeout_ms : 0L);
 }
 
+/* A request without headers of its own uses the client's list as it is. */
 static void set_headers(sf_http_request *r, const sf_http_options *o)
 {
-    sf_curl_api *curl = &r->client->curl;
-    for (size_t i = 0; o->headers && o->headers[i]; i++)
-        r->header_list = curl->slist_append(r->header_list, o->headers[i]);
-    /* The whole body is in memory: waiting for 100 Continue only adds a
-     * round trip (or a second of delay with servers that ignore it). */
-    r->header_list = curl->slist_append(r->header_list, "Expect:");
-    curl->easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->header_list);
+    sf_http_client *c = r->client;
+    struct curl_slist *list = c->default_headers;
+    if (o->headers && o->headers[0]) {
+        for (size_t i = 0; o->headers[i]; i++)
+            r->header_list = c->curl.slist_append(r->header_list, o->headers[i]);
+        r->header_list = default_header_list(c, r->header_list, o->headers);
+        list = r->header_list;
+    }
+    c->curl.easy_setopt(r->easy, CURLOPT_HTTPHEADER, list);
 }
 
 sf_http_request *sf_http_request_start(sf_http_client *c, const sf_http_options *o,
@@ -483,7 +703,6 @@ sf_http_request *sf_http_request_start(sf_http_client *c, const sf_http_options 
     r->method = sf_strdup(o->method);
     r->url = sf_strdup(o->url);
     r->resp_limit = o->response_limit;
-    r->resp_headers = json_object();
     r->next = c->requests;
     if (c->requests)
         c->requests->prev = r;
@@ -494,8 +713,8 @@ sf_http_request *sf_http_request_start(sf_http_client *c, const sf_http_options 
         uv_timer_start(&c->timer, fail_without_curl, 0, 0);
         return r;
     }
-    r->easy = c->curl.easy_init();
-    set_transport_rules(r, o);
+    r->easy = easy_take(c);
+    set_request_options(r, o);
     set_method_and_body(r, o);
     set_headers(r, o);
     c->curl.multi_add_handle(c->multi, r->easy); /* curl sets a 0 ms timer to begin */

@@ -430,7 +430,8 @@ static void set_status_error(sf_error *err, long status, const char *cause)
 json_t *task_http_invoke_result(const sf_http_response *resp, sf_error *err)
 {
     json_t *result = json_object();
-    json_object_set(result, "Headers", resp->headers ? resp->headers : json_object());
+    json_object_set_new(result, "Headers",
+                        resp->headers ? json_incref(resp->headers) : json_object());
     json_object_set_new(result, "ResponseBody", response_body(resp));
     json_object_set_new(result, "StatusCode", json_integer(resp->status));
     json_object_set_new(result, "StatusText", json_string(resp->status_text));
