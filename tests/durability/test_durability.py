@@ -365,7 +365,10 @@ class DurabilityCase(unittest.TestCase):
         have been started whose TaskScheduled had not reached the file: one
         more invocation per task is allowed then, never of a task whose
         success the first snapshot recorded (unless its state is in rerun:
-        `replay --from` runs succeeded states again)."""
+        `replay --from` runs succeeded states again). And a step started just
+        before the kill may have read no input at all (the engine died before
+        writing it, which a loaded machine makes likelier): that is the cut
+        attempt itself, logged with empty input, and not counted."""
         attempts = task_attempts(before_events)
         finished = collections.Counter(k for k, outcome in attempts if outcome)
         succeeded = {k for k, outcome in attempts
@@ -374,6 +377,7 @@ class DurabilityCase(unittest.TestCase):
         expected = +(recorded - finished)
         invoked = +(after_counts - before_counts)
         if crashed:
+            invoked = collections.Counter({k: n for k, n in invoked.items() if k[1] != ""})
             wrong = {k: n for k, n in invoked.items()
                      if not expected[k] <= n <= expected[k] + (k not in succeeded)}
             wrong.update({k: invoked[k] for k in expected if invoked[k] < expected[k]})
@@ -629,9 +633,13 @@ class KillAtRandomMoments(DurabilityCase):
                 self.check_invocations_since(before, before_counts, after, after_counts,
                                              crashed=True)
             before, before_counts = after, after_counts
+            if after and after[-1]["type"] == "ExecutionSucceeded":
+                proc = None  # killed after its last event: nothing left to resume
+                break
             proc = ws.start("resume", "killed", "--format", "json")
-        _, err = finish(proc)
-        self.assertEqual(proc.returncode, 0, err)
+        if proc is not None:
+            _, err = finish(proc)
+            self.assertEqual(proc.returncode, 0, err)
         self.assertGreaterEqual(kills, 5, "the run was too short to be killed often")
         ws.wait_for_steps_to_end()
         after = self.check_succeeded_like(ws, "killed", output)
