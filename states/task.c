@@ -359,7 +359,10 @@ static bool start_program(task_attempt *a, json_t *payload, char **why)
         .stdout_limit = SF_PAYLOAD_LIMIT_BYTES,
         .stderr_keep = TASK_STDERR_KEEP,
     };
-    a->process = sf_process_start(sf_cursor_loop(c), &o, program_done, heartbeat_received, a, why);
+    /* Without HeartbeatSeconds nothing listens: no heartbeat pipe (fd 3 is
+     * /dev/null, so a program's heartbeats still succeed). */
+    a->process = sf_process_start(sf_cursor_loop(c), &o, program_done,
+                                  a->heartbeat_seconds > 0 ? heartbeat_received : NULL, a, why);
     sf_process_env_free(env);
     free(input);
     return a->process != NULL;
