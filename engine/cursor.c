@@ -54,6 +54,15 @@ int64_t sf_cursor_event(sf_cursor *c, const char *type, json_t *details)
     return id;
 }
 
+int64_t sf_cursor_event_text(sf_cursor *c, const char *type, const sf_text *details)
+{
+    /* What a replay matches on: no name, no index, as in the details. */
+    json_t *match = sf_exec_replay(c->exec) ? json_object() : NULL;
+    c->last_event_id = sf_exec_record_text(c->exec, c->last_event_id, type, details->data,
+                                           details->len, match, c->scope);
+    return c->last_event_id;
+}
+
 /* A state's output, written on its exit event as a string of JSON text, is
  * the next state's input too: render it once into c->literal and keep it
  * for the entry event rather than serialize and escape the same value twice

@@ -125,6 +125,10 @@ void sf_cursor_state_runtime_error(sf_cursor *c, const char *error, const char *
 /* Record a history event for this cursor; details is stolen (may be NULL).
  * Returns the event id. */
 int64_t sf_cursor_event(sf_cursor *c, const char *type, json_t *details);
+/* The same with the details as JSON text (borrowed), for frequent events
+ * that carry no state name or item index (a replay matches them by type)
+ * and that the summary only counts (Task*). */
+int64_t sf_cursor_event_text(sf_cursor *c, const char *type, const sf_text *details);
 /* While an execution continues from its history (resume, redrive): the
  * first recorded event of the current state with one of the given types
  * (NULL-terminated) that has not been replayed yet, e.g. a Task's recorded

@@ -194,6 +194,27 @@ static json_t *event_details(const task_attempt *a)
     return json_pack("{s:s,s:s}", "resourceType", a->resource_type, "resource", a->resource);
 }
 
+/* The same details as text, left open for more members: the start of the
+ * TaskScheduled, TaskStarted and TaskSucceeded details, written without a
+ * jansson object since every task records them. */
+static void open_event_details(const task_attempt *a, sf_text *t)
+{
+    t->len = 0;
+    SF_TEXT_PUT_LITERAL(t, "{\"resourceType\":");
+    sf_text_put_string(t, a->resource_type, strlen(a->resource_type));
+    SF_TEXT_PUT_LITERAL(t, ",\"resource\":");
+    sf_text_put_string(t, a->resource, strlen(a->resource));
+}
+
+static void record_started(task_attempt *a)
+{
+    sf_text d = {0};
+    open_event_details(a, &d);
+    sf_text_put(&d, "}", 1);
+    sf_cursor_event_text(a->cursor, "TaskStarted", &d);
+    sf_text_free(&d);
+}
+
 static void timer_closed(uv_handle_t *h)
 {
     task_attempt *a = h->data;
@@ -215,12 +236,20 @@ static void end_attempt(task_attempt *a)
     uv_close((uv_handle_t *)&a->heartbeat_timer, timer_closed);
 }
 
-static void add_stderr(json_t *details, const char *err, size_t len)
+/* The end of a program's stderr, as events keep it (NULL when empty). */
+static json_t *stderr_tail(const char *err, size_t len)
 {
     if (len == 0)
-        return;
+        return NULL;
     size_t keep = len > TASK_HISTORY_STDERR ? TASK_HISTORY_STDERR : len;
-    json_object_set_new(details, "stderr", json_stringn(err + len - keep, keep));
+    return json_stringn(err + len - keep, keep);
+}
+
+static void add_stderr(json_t *details, const char *err, size_t len)
+{
+    json_t *tail = stderr_tail(err, len);
+    if (tail)
+        json_object_set_new(details, "stderr", tail);
 }
 
 static void succeed(task_attempt *a, json_t *result, const char *err, size_t err_len)
@@ -228,13 +257,20 @@ static void succeed(task_attempt *a, json_t *result, const char *err, size_t err
     sf_cursor *c = a->cursor;
     if (a->lambda_shape)
         result = task_lambda_invoke_result(result);
-    json_t *d = event_details(a);
-    char *text = sf_json_compact(result);
-    json_object_set_new(d, "output", json_string(text));
-    json_object_set_new(d, "outputDetails", json_pack("{s:b}", "truncated", 0));
-    free(text);
-    add_stderr(d, err, err_len);
-    sf_cursor_event(c, "TaskSucceeded", d);
+    sf_text d = {0};
+    open_event_details(a, &d);
+    SF_TEXT_PUT_LITERAL(&d, ",\"output\":");
+    sf_text_put_json_literal(&d, result);
+    SF_TEXT_PUT_LITERAL(&d, ",\"outputDetails\":{\"truncated\":false}");
+    json_t *tail = stderr_tail(err, err_len);
+    if (tail) {
+        SF_TEXT_PUT_LITERAL(&d, ",\"stderr\":");
+        sf_text_put_json(&d, tail);
+        json_decref(tail);
+    }
+    sf_text_put(&d, "}", 1);
+    sf_cursor_event_text(c, "TaskSucceeded", &d);
+    sf_text_free(&d);
     end_attempt(a);
     sf_cursor_state_done(c, result, NULL);
 }
@@ -387,16 +423,21 @@ static void start_request(task_attempt *a, const task_http_call *call)
 
 static void record_scheduled(task_attempt *a, json_t *params)
 {
-    json_t *d = event_details(a);
-    char *text = sf_json_compact(params);
-    json_object_set_new(d, "region", json_string("us-east-1"));
-    json_object_set_new(d, "parameters", json_string(text));
-    free(text);
-    if (a->timeout_seconds > 0)
-        json_object_set_new(d, "timeoutInSeconds", json_integer(a->timeout_seconds));
-    if (a->heartbeat_seconds > 0)
-        json_object_set_new(d, "heartbeatInSeconds", json_integer(a->heartbeat_seconds));
-    sf_cursor_event(a->cursor, "TaskScheduled", d);
+    sf_text d = {0};
+    open_event_details(a, &d);
+    SF_TEXT_PUT_LITERAL(&d, ",\"region\":\"us-east-1\",\"parameters\":");
+    sf_text_put_json_literal(&d, params);
+    if (a->timeout_seconds > 0) {
+        SF_TEXT_PUT_LITERAL(&d, ",\"timeoutInSeconds\":");
+        sf_text_put_int(&d, a->timeout_seconds);
+    }
+    if (a->heartbeat_seconds > 0) {
+        SF_TEXT_PUT_LITERAL(&d, ",\"heartbeatInSeconds\":");
+        sf_text_put_int(&d, a->heartbeat_seconds);
+    }
+    sf_text_put(&d, "}", 1);
+    sf_cursor_event_text(a->cursor, "TaskScheduled", &d);
+    sf_text_free(&d);
 }
 
 static void start_failed(task_attempt *a, char *why)
@@ -524,7 +565,7 @@ static bool replay_recorded_outcome(task_attempt *a)
     json_t *d = json_object_get(rec, key);
     free(key);
     if (sf_cursor_recorded(c, started))
-        sf_cursor_event(c, "TaskStarted", event_details(a));
+        record_started(a);
     if (strcmp(type, "TaskSucceeded") == 0) {
         const char *text = json_string_value(json_object_get(d, "output"));
         json_t *result = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
@@ -578,7 +619,7 @@ static void task_run(sf_cursor *c, json_t *input)
         start_failed(a, why);
         return;
     }
-    sf_cursor_event(c, "TaskStarted", event_details(a));
+    record_started(a);
     start_timers(a, a->target.argv != NULL);
 }
 
