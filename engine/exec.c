@@ -37,6 +37,13 @@
  * thousands of parked executions stay under RLIMIT_NOFILE. */
 #define SF_EXECS_KEEPING_HISTORY_OPEN 64
 
+/* The log is written once per loop turn, but a turn can record a great
+ * many events: a Parallel of Pass states or a Map of them runs thousands of
+ * states without waiting for anything. Past this many buffered bytes the
+ * lines are written at once, so the buffer stays small and warm in the
+ * cache instead of growing through fresh pages (a page fault per 4 KB). */
+#define SF_HISTORY_WRITE_EARLY_BYTES (256 * 1024)
+
 struct sf_exec {
     uv_loop_t *loop;
     sf_definition *def;
@@ -129,6 +136,14 @@ static void append_event(sf_exec *e, sf_event_parts *ev)
     sf_history_append_parts(e->history, ev);
     if (!uv_is_active((uv_handle_t *)&e->flush_prepare))
         uv_prepare_start(&e->flush_prepare, flush_history);
+    if (sf_history_buffered(e->history) > SF_HISTORY_WRITE_EARLY_BYTES) {
+        /* A failure leaves the lines buffered; the flush at the end of the
+         * turn meets it again and stops the execution there, outside the
+         * state that is recording. */
+        char *err = NULL;
+        if (sf_history_flush(e->history, false, &err) != 0)
+            free(err);
+    }
 }
 
 int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, json_t *details,

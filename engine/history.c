@@ -378,6 +378,11 @@ static void flush_with_faults(sf_history *h)
     h->buf.len = 0;
 }
 
+size_t sf_history_buffered(const sf_history *h)
+{
+    return h->buf.len;
+}
+
 int sf_history_flush(sf_history *h, bool force_sync, char **err)
 {
     bool wrote = h->buf.len > 0;

@@ -75,6 +75,8 @@ typedef struct sf_event_parts {
     const char *state; /* ExecutionFailed: the state that failed; may be NULL */
 } sf_event_parts;
 void sf_history_append_parts(sf_history *h, const sf_event_parts *e);
+/* Bytes appended and not yet written. */
+size_t sf_history_buffered(const sf_history *h);
 /* Write buffered lines, and fsync as the policy says (force_sync: fsync
  * unless the policy is NEVER). Returns 0, or -1 with *err set. */
 int sf_history_flush(sf_history *h, bool force_sync, char **err);
