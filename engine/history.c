@@ -293,19 +293,6 @@ static void put_io_details(sf_text *b, const sf_io_details *io)
     sf_text_put(b, "}", 1);
 }
 
-/* The type, the details key and the name of an io event: the state's
- * ready-made head when it has one. */
-static void put_io_head(sf_text *b, const sf_event_parts *e)
-{
-    if (e->io->head) {
-        sf_text_put(b, e->io->head, strlen(e->io->head));
-        return;
-    }
-    char *head = sf_history_io_head(e->type, e->io->name, e->io->is_output);
-    sf_text_put(b, head, strlen(head));
-    free(head);
-}
-
 void sf_history_append_parts(sf_history *h, const sf_event_parts *e)
 {
     sf_text *b = &h->buf;
@@ -317,7 +304,7 @@ void sf_history_append_parts(sf_history *h, const sf_event_parts *e)
     SF_TEXT_PUT_LITERAL(b, ",\"timestamp\":");
     put_timestamp(h, e->timestamp_ms);
     if (e->io) {
-        put_io_head(b, e);
+        sf_text_put(b, e->io->head, strlen(e->io->head));
         put_io_details(b, e->io);
     } else {
         /* Event types are the engine's own identifiers: nothing to escape. */

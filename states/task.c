@@ -189,14 +189,9 @@ typedef struct task_attempt {
     int open_timers;
 } task_attempt;
 
-static json_t *event_details(const task_attempt *a)
-{
-    return json_pack("{s:s,s:s}", "resourceType", a->resource_type, "resource", a->resource);
-}
-
-/* The same details as text, left open for more members: the start of the
- * TaskScheduled, TaskStarted and TaskSucceeded details, written without a
- * jansson object since every task records them. */
+/* {"resourceType":..,"resource":.. left open for more members: the start
+ * of every Task event's details, written as text since every task records
+ * several. */
 static void open_event_details(const task_attempt *a, sf_text *t)
 {
     t->len = 0;
@@ -236,20 +231,26 @@ static void end_attempt(task_attempt *a)
     uv_close((uv_handle_t *)&a->heartbeat_timer, timer_closed);
 }
 
-/* The end of a program's stderr, as events keep it (NULL when empty). */
-static json_t *stderr_tail(const char *err, size_t len)
+/* ,"key":"text" when text is valid UTF-8 (program output may not be; the
+ * member is left out then, as jansson would), written into open details. */
+static void put_text_member(sf_text *d, const char *key, const char *text, size_t len)
 {
-    if (len == 0)
-        return NULL;
-    size_t keep = len > TASK_HISTORY_STDERR ? TASK_HISTORY_STDERR : len;
-    return json_stringn(err + len - keep, keep);
+    json_t *v = text ? json_stringn(text, len) : NULL;
+    if (!v)
+        return;
+    sf_text_put(d, ",\"", 2);
+    sf_text_put(d, key, strlen(key));
+    sf_text_put(d, "\":", 2);
+    sf_text_put_json(d, v);
+    json_decref(v);
 }
 
-static void add_stderr(json_t *details, const char *err, size_t len)
+/* The end of a program's stderr, as events keep it. */
+static void put_stderr_tail(sf_text *d, const char *err, size_t len)
 {
-    json_t *tail = stderr_tail(err, len);
-    if (tail)
-        json_object_set_new(details, "stderr", tail);
+    size_t keep = len > TASK_HISTORY_STDERR ? TASK_HISTORY_STDERR : len;
+    if (keep > 0)
+        put_text_member(d, "stderr", err + len - keep, keep);
 }
 
 static void succeed(task_attempt *a, json_t *result, const char *err, size_t err_len)
@@ -262,12 +263,7 @@ static void succeed(task_attempt *a, json_t *result, const char *err, size_t err
     SF_TEXT_PUT_LITERAL(&d, ",\"output\":");
     sf_text_put_json_literal(&d, result);
     SF_TEXT_PUT_LITERAL(&d, ",\"outputDetails\":{\"truncated\":false}");
-    json_t *tail = stderr_tail(err, err_len);
-    if (tail) {
-        SF_TEXT_PUT_LITERAL(&d, ",\"stderr\":");
-        sf_text_put_json(&d, tail);
-        json_decref(tail);
-    }
+    put_stderr_tail(&d, err, err_len);
     sf_text_put(&d, "}", 1);
     sf_cursor_event_text(c, "TaskSucceeded", &d);
     sf_text_free(&d);
@@ -280,12 +276,16 @@ static void fail(task_attempt *a, const char *type, sf_error *err, const char *s
                  size_t stderr_len)
 {
     sf_cursor *c = a->cursor;
-    json_t *d = event_details(a);
-    json_object_set_new(d, "error", json_string(err->name));
+    sf_text d = {0};
+    open_event_details(a, &d);
+    if (err->name)
+        put_text_member(&d, "error", err->name, strlen(err->name));
     if (err->cause)
-        json_object_set_new(d, "cause", json_string(err->cause));
-    add_stderr(d, stderr_text, stderr_len);
-    sf_cursor_event(c, type, d);
+        put_text_member(&d, "cause", err->cause, strlen(err->cause));
+    put_stderr_tail(&d, stderr_text, stderr_len);
+    sf_text_put(&d, "}", 1);
+    sf_cursor_event_text(c, type, &d);
+    sf_text_free(&d);
     end_attempt(a);
     sf_cursor_state_error(c, err);
 }
