@@ -87,6 +87,8 @@ static int64_t record_io(sf_cursor *c, const char *type, bool is_output, const j
                          const sf_state *next)
 {
     sf_io_details io = {.head = is_output ? c->state->exited_head : c->state->entered_head,
+                        .head_len = is_output ? c->state->exited_head_len
+                                              : c->state->entered_head_len,
                         .name = c->state->name,
                         .is_output = is_output,
                         .value_literal = c->literal.data,
@@ -648,7 +650,7 @@ static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
     }
     c->state = st;
     c->input = input;
-    c->entered_ms = sf_now_ms();
+    c->entered_ms = sf_event_now_ms(); /* the entered event's timestamp, as a rule */
     c->retry_count = 0;
     free(c->retry_attempts);
     c->retry_attempts = st->retrier_count ? sf_calloc(st->retrier_count, sizeof(int)) : NULL;

@@ -745,6 +745,8 @@ static sf_state *compile_state(sf_compile_ctx *cc, sf_machine *m, const char *na
     st->exited_event = sf_asprintf("%sStateExited", type->name);
     st->entered_head = sf_history_io_head(st->entered_event, name, false);
     st->exited_head = sf_history_io_head(st->exited_event, name, true);
+    st->entered_head_len = strlen(st->entered_head);
+    st->exited_head_len = strlen(st->exited_head);
     st->machine = m;
     sf_state *outer = cc->state;
     cc->state = st;

@@ -65,6 +65,7 @@ struct sf_state {
      * sf_history_io_head), made once for the hot path. */
     char *entered_head;
     char *exited_head;
+    size_t entered_head_len, exited_head_len;
 
     sf_state *next; /* resolved Next, NULL when End (or terminal type) */
     bool end;

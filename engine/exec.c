@@ -91,6 +91,7 @@ static void flush_history(uv_prepare_t *p)
 {
     sf_exec *e = p->data;
     uv_prepare_stop(p);
+    sf_event_clock_turn_ends();
     char *err = NULL;
     if (e->history && sf_history_flush(e->history, false, &err) != 0) {
         e->store_error = err;
@@ -132,7 +133,7 @@ static int64_t match_recorded(sf_exec *e, const char *scope, const char *type, j
 static void append_event(sf_exec *e, sf_event_parts *ev)
 {
     ev->id = e->next_event_id++;
-    ev->timestamp_ms = sf_now_ms();
+    ev->timestamp_ms = sf_event_now_ms();
     sf_history_append_parts(e->history, ev);
     if (!uv_is_active((uv_handle_t *)&e->flush_prepare))
         uv_prepare_start(&e->flush_prepare, flush_history);

@@ -304,7 +304,7 @@ void sf_history_append_parts(sf_history *h, const sf_event_parts *e)
     SF_TEXT_PUT_LITERAL(b, ",\"timestamp\":");
     put_timestamp(h, e->timestamp_ms);
     if (e->io) {
-        sf_text_put(b, e->io->head, strlen(e->io->head));
+        sf_text_put(b, e->io->head, e->io->head_len);
         put_io_details(b, e->io);
     } else {
         /* Event types are the engine's own identifiers: nothing to escape. */

@@ -50,6 +50,7 @@ void sf_history_append(sf_history *h, json_t *event);
  * variables. */
 typedef struct sf_io_details {
     const char *head;          /* sf_history_io_head of the event's type and state */
+    size_t head_len;
     const char *name;          /* the state's name */
     bool is_output;            /* an exit event: "output" rather than "input" */
     const char *value_literal; /* the value's JSON text as a JSON string literal */

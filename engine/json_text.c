@@ -348,23 +348,51 @@ void sf_text_put_string(sf_text *t, const char *s, size_t n)
     put_string(t, s, n);
 }
 
+/* Decimal digits in u: its bit length gives the count to within one. */
+static inline unsigned decimal_length(unsigned long long u)
+{
+    static const unsigned long long powers[20] = {1ULL,
+                                                  10ULL,
+                                                  100ULL,
+                                                  1000ULL,
+                                                  10000ULL,
+                                                  100000ULL,
+                                                  1000000ULL,
+                                                  10000000ULL,
+                                                  100000000ULL,
+                                                  1000000000ULL,
+                                                  10000000000ULL,
+                                                  100000000000ULL,
+                                                  1000000000000ULL,
+                                                  10000000000000ULL,
+                                                  100000000000000ULL,
+                                                  1000000000000000ULL,
+                                                  10000000000000000ULL,
+                                                  100000000000000000ULL,
+                                                  1000000000000000000ULL,
+                                                  10000000000000000000ULL};
+    if (u < 10)
+        return 1;
+    unsigned bits = 64 - (unsigned)__builtin_clzll(u);
+    unsigned guess = (bits * 1233) >> 12; /* 1233 / 4096 ~ log10(2); at most 19 */
+    return guess + 1 - (u < powers[guess]);
+}
+
 void sf_text_put_int(sf_text *t, long long v)
 {
-    /* The digits end in the middle of the scratch buffer, so that a fixed
-     * 24 bytes can be copied from wherever they start: a constant-size copy
-     * the compiler inlines, where a copy of the exact length is a call. */
-    enum { MOST = 24 };
-    char scratch[2 * MOST];
-    char *end = scratch + MOST;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    char *p = write_digits(end, u);
-    if (v < 0)
-        *--p = '-';
+    /* Straight into the buffer, its length known first: every history line
+     * has two (the event id and the previous one). */
+    enum { MOST = 21 }; /* "-9223372036854775808" */
     if (t->len + MOST + 1 > t->cap)
         sf_text_reserve(t, MOST);
-    memcpy(t->data + t->len, p, MOST);
-    t->len += (size_t)(end - p);
-    t->data[t->len] = '\0';
+    char *w = t->data + t->len;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    if (v < 0)
+        *w++ = '-';
+    char *end = w + decimal_length(u);
+    write_digits(end, u);
+    *end = '\0';
+    t->len = (size_t)(end - t->data);
 }
 
 void sf_text_put_json(sf_text *t, const json_t *v)

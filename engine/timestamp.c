@@ -197,3 +197,34 @@ int64_t sf_now_ms(void)
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+/* Why: a precise read costs about 27 ns on a VM's kvm-clock (the coarse
+ * clock, 3 ns), and a Map of Pass states records an event every 1.5 us;
+ * reading it for every event and every state entered was 7% of such a run. */
+#define SF_EVENT_CLOCK_REUSES 16
+
+static struct {
+    int64_t ms;              /* the last precise reading */
+    struct timespec coarse;  /* the coarse clock when it was taken */
+    unsigned reuses_left;    /* 0: read again */
+} event_clock;
+
+int64_t sf_event_now_ms(void)
+{
+    struct timespec coarse;
+    clock_gettime(CLOCK_REALTIME_COARSE, &coarse);
+    if (event_clock.reuses_left > 0 && coarse.tv_nsec == event_clock.coarse.tv_nsec &&
+        coarse.tv_sec == event_clock.coarse.tv_sec) {
+        event_clock.reuses_left--;
+        return event_clock.ms;
+    }
+    event_clock.ms = sf_now_ms();
+    event_clock.coarse = coarse;
+    event_clock.reuses_left = SF_EVENT_CLOCK_REUSES - 1;
+    return event_clock.ms;
+}
+
+void sf_event_clock_turn_ends(void)
+{
+    event_clock.reuses_left = 0;
+}

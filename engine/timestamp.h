@@ -23,4 +23,14 @@ char *sf_timestamp_format_ms(int64_t epoch_ms, char *buf);
 /* Wall-clock now in milliseconds since the epoch. */
 int64_t sf_now_ms(void);
 
+/* The clock of history events: sf_now_ms, read at most once per
+ * SF_EVENT_CLOCK_REUSES events while the engine runs states without
+ * waiting, and again whenever the coarse clock ticks or the loop is about
+ * to wait (sf_event_clock_turn_ends). A turn that runs thousands of states
+ * reads the precise clock a sixteenth as often; what an event shows is at
+ * most a few microseconds old, and never older than one coarse tick. */
+int64_t sf_event_now_ms(void);
+/* The loop is about to wait: the next event reads the precise clock. */
+void sf_event_clock_turn_ends(void);
+
 #endif

@@ -81,7 +81,10 @@ void *map_run_failed_marker(void)
  * replay to match against. Returns the event's id. */
 int64_t map_iteration_event(sf_cursor *c, int64_t previous, const char *type, size_t index)
 {
-    sf_text details = {0};
+    /* Reused from one event to the next (two per iteration): nothing
+     * records an event while another's details are being written. */
+    static sf_text details;
+    details.len = 0;
     SF_TEXT_PUT_LITERAL(&details, "{\"name\":");
     sf_text_put_string(&details, c->state->name, strlen(c->state->name));
     SF_TEXT_PUT_LITERAL(&details, ",\"index\":");
@@ -95,7 +98,6 @@ int64_t map_iteration_event(sf_cursor *c, int64_t previous, const char *type, si
     }
     int64_t id =
         sf_exec_record_text(c->exec, previous, type, details.data, details.len, match, c->scope);
-    sf_text_free(&details);
     return id;
 }
 
@@ -234,22 +236,42 @@ void map_run_fail(map_run *r, sf_error *err)
 
 /* ---- Items ---- */
 
+/* The "$$" of ItemSelector for item `index`: one shallow copy of the
+ * context per run, its Map.Item.Index and Map.Item.Value replaced in place
+ * for each item. Whatever a selected value kept (the whole context, Map,
+ * Map.Item or the Index number) is never changed afterwards: a part with a
+ * second reference is replaced by a fresh one instead. Borrows item. */
+static json_t *item_selector_context(map_run *r, size_t index, json_t *item)
+{
+    if (!r->item_context || r->item_context->refcount > 1) {
+        json_decref(r->item_context);
+        r->item_context = json_copy(sf_cursor_context(r->cursor)); /* shallow */
+        r->item_entry = NULL;
+    }
+    json_t *map = r->item_entry ? json_object_get(r->item_context, "Map") : NULL;
+    if (!map || map->refcount > 1 || r->item_entry->refcount > 1) {
+        map = sf_map_item_context((int64_t)index, item);
+        r->item_entry = json_object_get(map, "Item");
+        json_object_set_new(r->item_context, "Map", map);
+        return r->item_context;
+    }
+    json_t *number = json_object_get(r->item_entry, "Index");
+    if (number->refcount == 1)
+        json_integer_set(number, (json_int_t)index);
+    else
+        json_object_set_new_nocheck(r->item_entry, "Index", json_integer((json_int_t)index));
+    json_object_set_nocheck(r->item_entry, "Value", item);
+    return r->item_context;
+}
+
 /* ItemSelector for item `index`: "$" is the Map's effective input and
  * $$.Map.Item.{Index,Value} the item. Consumes item. */
 static json_t *select_item(map_run *r, size_t index, json_t *item, sf_error *err)
 {
     sf_eval_env env;
     sf_cursor_env(r->cursor, r->input, false, &env); /* $ and the variables */
-    if (sf_template_uses_context(r->impl->item_selector)) {
-        /* One copy of the context per run, its Map member replaced for each
-         * item; a fresh one if a selected value kept the whole object. */
-        if (!r->item_context || r->item_context->refcount > 1) {
-            json_decref(r->item_context);
-            r->item_context = json_copy(sf_cursor_context(r->cursor)); /* shallow */
-        }
-        json_object_set_new(r->item_context, "Map", sf_map_item_context((int64_t)index, item));
-        env.context = r->item_context;
-    }
+    if (sf_template_uses_context(r->impl->item_selector))
+        env.context = item_selector_context(r, index, item);
     json_t *selected = sf_template_eval(r->impl->item_selector, &env, err);
     json_decref(item);
     return selected;

@@ -107,6 +107,29 @@ static void test_integers_of_every_length(void **state)
     }
 }
 
+/* Either side of every power of ten, where the digit count changes: the
+ * writer works the count out from the bit length first. */
+static void test_integers_around_powers_of_ten(void **state)
+{
+    (void)state;
+    long long power = 1;
+    for (int k = 0; k <= 18; k++) {
+        long long around[] = {power - 1, power, power + 1};
+        if (k < 18)
+            power *= 10;
+        for (int i = 0; i < 3; i++)
+            for (int sign = 1; sign >= -1; sign -= 2) {
+                char expected[32];
+                snprintf(expected, sizeof expected, "%lld", sign * around[i]);
+                sf_text t = {0};
+                sf_text_put_int(&t, sign * around[i]);
+                assert_string_equal(t.data, expected);
+                assert_int_equal(t.len, strlen(expected));
+                sf_text_free(&t);
+            }
+    }
+}
+
 /* The literal must be exactly the string literal of the value's compact
  * text (what escaping sf_text_put_json's output gives), for values whose
  * strings hold every kind of escape at every offset. */
@@ -232,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_values_compact_in_insertion_order),
         cmocka_unit_test(test_integers_at_the_limits),
         cmocka_unit_test(test_integers_of_every_length),
+        cmocka_unit_test(test_integers_around_powers_of_ten),
         cmocka_unit_test(test_json_literal_equals_escaped_text),
         cmocka_unit_test(test_reals_match_the_shortest_round_trip),
     };

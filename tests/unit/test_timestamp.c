@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "engine/timestamp.h"
@@ -217,6 +219,53 @@ static void formatted_time_parses_back_to_the_same_instant(void **state)
     assert_int_equal(parse_ok(sf_timestamp_format_ms(now, buf)), now * 1000000);
 }
 
+static void sleep_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&t, &t) != 0)
+        ;
+}
+
+/* The event clock reuses a reading within a burst of events, but the first
+ * event after the loop waited must read the clock afresh. */
+static void event_clock_reads_again_after_the_loop_waits(void **state)
+{
+    (void)state;
+    int64_t before = sf_event_now_ms();
+    sleep_ms(3);
+    sf_event_clock_turn_ends();
+    assert_true(sf_event_now_ms() >= before + 3);
+}
+
+/* Without a turn's end, a reading is still never older than one tick of the
+ * coarse clock: a slow event in a burst does not date the ones after it. */
+static void event_clock_lags_at_most_a_coarse_tick(void **state)
+{
+    (void)state;
+    struct timespec tick;
+    clock_getres(CLOCK_REALTIME_COARSE, &tick);
+    long wait = 2 * (tick.tv_nsec / 1000000) + 2;
+    sf_event_clock_turn_ends();
+    int64_t before = sf_event_now_ms();
+    (void)sf_event_now_ms(); /* a reuse, leaving more to come */
+    sleep_ms(wait);
+    assert_true(sf_event_now_ms() >= before + wait);
+}
+
+/* Readings within a burst never go backwards and stay near the real clock. */
+static void event_clock_keeps_close_to_the_wall_clock(void **state)
+{
+    (void)state;
+    sf_event_clock_turn_ends();
+    int64_t last = 0;
+    for (int i = 0; i < 1000; i++) {
+        int64_t t = sf_event_now_ms();
+        assert_true(t >= last);
+        assert_true(llabs(sf_now_ms() - t) <= 20);
+        last = t;
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +291,9 @@ int main(void)
         cmocka_unit_test(instants_past_2262_are_rejected_not_clamped),
         cmocka_unit_test(format_ms_prints_utc_with_milliseconds),
         cmocka_unit_test(formatted_time_parses_back_to_the_same_instant),
+        cmocka_unit_test(event_clock_reads_again_after_the_loop_waits),
+        cmocka_unit_test(event_clock_lags_at_most_a_coarse_tick),
+        cmocka_unit_test(event_clock_keeps_close_to_the_wall_clock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
