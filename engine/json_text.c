@@ -94,9 +94,61 @@ static inline bool word_needs_escape(uint64_t w)
  * paths are hot. Returns the end of what was written and adds to *once_len
  * the length of the once-escaped form. Inlined into its two callers, so
  * that each gets a copy with `twice` fixed. */
+/* Whether any of the n <= 16 bytes at s needs an escape, reading them as
+ * at most two overlapping words (a 4-byte read is padded with spaces, which
+ * need none). Keys and most string values are this short. */
+static inline bool short_needs_escape(const char *s, size_t n)
+{
+    const uint64_t spaces_above = 0x2020202000000000ULL;
+    if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        return word_needs_escape(a) || word_needs_escape(b);
+    }
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        return word_needs_escape(a | spaces_above) || word_needs_escape(b | spaces_above);
+    }
+    unsigned char any = 0;
+    for (size_t i = 0; i < n; i++)
+        any |= needs_escape[(unsigned char)s[i]];
+    return any != 0;
+}
+
+/* Copy n <= 16 bytes with at most two overlapping moves of a fixed size,
+ * which the compiler inlines (a copy of variable length is a call). */
+static inline void copy_short(char *w, const char *s, size_t n)
+{
+    if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(w, &a, 8);
+        memcpy(w + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(w, &a, 4);
+        memcpy(w + n - 4, &b, 4);
+    } else if (n > 0) {
+        w[0] = s[0];
+        w[n / 2] = s[n / 2];
+        w[n - 1] = s[n - 1];
+    }
+}
+
 static inline __attribute__((always_inline)) char *escape_into(char *w, const char *s, size_t n,
                                                                bool twice, size_t *once_len)
 {
+    if (n <= 16 && !short_needs_escape(s, n)) {
+        copy_short(w, s, n);
+        *once_len += n;
+        return w + n;
+    }
     size_t i = 0, once = 0;
     while (i < n) {
         if (i + 8 <= n) {
@@ -242,60 +294,72 @@ static void put_real(text_buffer *b, double d)
  *
  * One walk over the value serves two forms: plain JSON text, and JSON text
  * already escaped as the content of a JSON string (see "JSON text inside a
- * JSON string" below). Only strings differ between them; `raw` counts the
- * length the plain text has, whichever form is written. */
+ * JSON string" below). Only strings differ between them: `extra` counts the
+ * bytes their second escaping added, so the plain text's length is what
+ * was written less that. The walk writes its pieces unterminated; the
+ * buffer is terminated once, when the value is done. */
 typedef struct value_writer {
     text_buffer *b;
-    bool nested; /* inside a string literal */
-    size_t raw;
+    bool nested;  /* inside a string literal */
+    size_t extra; /* nested: written bytes the plain text does not have */
 } value_writer;
 
 static void nested_put_string(value_writer *w, const char *s, size_t len);
 
-static void write_plain(value_writer *w, const char *s, size_t len)
+/* Room for n more bytes and the terminator; returns where they go. */
+static inline char *room(text_buffer *b, size_t n)
 {
-    put(w->b, s, len);
-    w->raw += len;
+    if (b->len + n + 1 > b->cap)
+        sf_text_reserve(b, n);
+    return b->data + b->len;
+}
+
+static inline void write_char(value_writer *w, char c)
+{
+    *room(w->b, 1) = c;
+    w->b->len++;
+}
+
+static inline void write_plain(value_writer *w, const char *s, size_t len)
+{
+    memcpy(room(w->b, len), s, len);
+    w->b->len += len;
 }
 
 static void write_string(value_writer *w, const char *s, size_t len)
 {
-    if (w->nested) {
+    if (w->nested)
         nested_put_string(w, s, len);
-        return;
-    }
-    size_t before = w->b->len;
-    put_string(w->b, s, len);
-    w->raw += w->b->len - before;
+    else
+        put_string(w->b, s, len);
 }
 
 static void write_value(value_writer *w, json_t *v)
 {
-    size_t before = w->b->len;
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
-        write_plain(w, "{", 1);
-        bool first = true;
+        char sep = '{';
         for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
-            if (!first)
-                write_plain(w, ",", 1);
-            first = false;
+            write_char(w, sep);
+            sep = ',';
             write_string(w, json_object_iter_key(it), json_object_iter_key_len(it));
-            write_plain(w, ":", 1);
+            write_char(w, ':');
             write_value(w, json_object_iter_value(it));
         }
-        write_plain(w, "}", 1);
+        if (sep == '{')
+            write_char(w, '{');
+        write_char(w, '}');
         return;
     }
     case JSON_ARRAY: {
-        write_plain(w, "[", 1);
         size_t n = json_array_size(v);
+        write_char(w, '[');
         for (size_t i = 0; i < n; i++) {
             if (i)
-                write_plain(w, ",", 1);
+                write_char(w, ',');
             write_value(w, json_array_get(v, i));
         }
-        write_plain(w, "]", 1);
+        write_char(w, ']');
         return;
     }
     case JSON_STRING:
@@ -304,21 +368,20 @@ static void write_value(value_writer *w, json_t *v)
     /* Numbers and literals hold nothing that needs escaping. */
     case JSON_INTEGER:
         sf_text_put_int(w->b, json_integer_value(v));
-        break;
+        return;
     case JSON_REAL:
         put_real(w->b, json_real_value(v));
-        break;
+        return;
     case JSON_TRUE:
-        put_str(w->b, "true");
-        break;
+        write_plain(w, "true", 4);
+        return;
     case JSON_FALSE:
-        put_str(w->b, "false");
-        break;
+        write_plain(w, "false", 5);
+        return;
     case JSON_NULL:
-        put_str(w->b, "null");
-        break;
+        write_plain(w, "null", 4);
+        return;
     }
-    w->raw += w->b->len - before;
 }
 
 /* Compact JSON of v (NULL prints as null). */
@@ -329,6 +392,7 @@ static void put_value(text_buffer *b, const json_t *v)
         put_str(b, "null");
     else /* jansson's iteration API takes non-const values; nothing is changed */
         write_value(&w, (json_t *)v);
+    room(b, 0)[0] = '\0';
 }
 
 char *sf_json_compact(const json_t *v)
@@ -410,28 +474,29 @@ void sf_text_put_json(sf_text *t, const json_t *v)
 static void nested_put_string(value_writer *n, const char *s, size_t len)
 {
     /* Worst case per byte: a control character, \u00XX, becomes \\u00XX. */
-    sf_text_reserve(n->b, 7 * len + 4);
-    char *w = n->b->data + n->b->len;
+    char *start = room(n->b, 7 * len + 4), *w = start;
+    size_t once = 0;
     *w++ = '\\';
     *w++ = '"';
-    w = escape_into(w, s, len, true, &n->raw);
+    w = escape_into(w, s, len, true, &once);
     *w++ = '\\';
     *w++ = '"';
-    *w = '\0';
-    n->b->len = (size_t)(w - n->b->data);
-    n->raw += 2; /* the quotes */
+    n->b->len += (size_t)(w - start);
+    n->extra += (size_t)(w - start) - (once + 2); /* the plain text: "once" */
 }
 
 size_t sf_text_put_json_literal(sf_text *t, const json_t *v)
 {
     value_writer w = {.b = t, .nested = true};
-    put(t, "\"", 1);
+    size_t before = t->len;
+    write_char(&w, '"');
     if (!v)
         write_plain(&w, "null", 4);
     else /* jansson's iteration API takes non-const values; nothing is changed */
         write_value(&w, (json_t *)v);
-    put(t, "\"", 1);
-    return w.raw;
+    write_char(&w, '"');
+    room(t, 0)[0] = '\0';
+    return t->len - before - 2 - w.extra;
 }
 
 void sf_text_free(sf_text *t)

@@ -30,13 +30,13 @@ static void test_plain_string_is_quoted_as_is(void **state)
     free(out);
 }
 
-/* Every special byte at every offset of strings long enough to take the
- * eight-bytes-at-a-time path must be escaped and round-trip through a JSON
- * parser. */
+/* Every special byte at every offset of strings of every length up to 24
+ * (short ones are checked as one or two words, longer ones eight bytes at a
+ * time) must be escaped and round-trip through a JSON parser. */
 static void test_special_bytes_escaped_at_every_position(void **state)
 {
     (void)state;
-    const char specials[] = {'"', '\\', '\n', '\t', '\x01', '\x1f', '\r', '\b'};
+    const char specials[] = {'"', '\\', '\n', '\t', '\x01', '\x1f', '\r', '\b', '\0'};
     for (size_t k = 0; k < sizeof specials; k++) {
         for (size_t len = 1; len <= 24; len++) {
             for (size_t at = 0; at < len; at++) {
@@ -45,7 +45,7 @@ static void test_special_bytes_escaped_at_every_position(void **state)
                 s[at] = specials[k];
                 char *out = string_text(s, len);
                 json_error_t err;
-                json_t *back = json_loads(out, JSON_DECODE_ANY, &err);
+                json_t *back = json_loads(out, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
                 assert_non_null(back);
                 assert_int_equal(json_string_length(back), len);
                 assert_memory_equal(json_string_value(back), s, len);
