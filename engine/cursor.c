@@ -81,6 +81,32 @@ static size_t render_literal(sf_cursor *c, const json_t *value)
     return c->literal_text_len;
 }
 
+/* The literal of a state's output when it is its input with one member
+ * added (ResultPath "$.name" for a name the input object lacks, and no
+ * OutputPath): the entry event's literal of the input with the member
+ * written onto its end, where ResultPath's copy puts it, instead of the
+ * whole input written again (for a Map whose results go to "$.results",
+ * its input is most of its output). False when the output is not that. */
+static bool extend_input_literal(sf_cursor *c, const json_t *output)
+{
+    const sf_state *st = c->state;
+    const char *key;
+    size_t key_len;
+    if (!st->result_path || st->output_path || st->output_path_null ||
+        c->literal_of != c->input || !c->literal.data || !json_is_object(c->input) ||
+        !json_is_object(output) || !sf_path_single_field(st->result_path, &key, &key_len) ||
+        json_object_size(output) != json_object_size(c->input) + 1 ||
+        json_object_getn(c->input, key, key_len))
+        return false;
+    const json_t *value = json_object_getn(output, key, key_len);
+    if (!value)
+        return false;
+    c->literal_text_len =
+        sf_text_literal_add_member(&c->literal, c->literal_text_len, key, key_len, value);
+    c->literal_of = output;
+    return true;
+}
+
 /* A *StateEntered or *StateExited event of the current state with the value
  * in c->literal; `next` for an exit. */
 static int64_t record_io(sf_cursor *c, const char *type, bool is_output, const json_t *assigned,
@@ -490,7 +516,9 @@ void sf_cursor_state_done_assign(sf_cursor *c, json_t *result, sf_state *next,
         fail_in_state(c, &err);
         return;
     }
-    if (render_literal(c, output) > SF_PAYLOAD_LIMIT_BYTES) {
+    size_t output_len = extend_input_literal(c, output) ? c->literal_text_len
+                                                         : render_literal(c, output);
+    if (output_len > SF_PAYLOAD_LIMIT_BYTES) {
         c->literal_of = NULL;
         json_decref(output);
         json_decref(assigned);

@@ -499,6 +499,24 @@ size_t sf_text_put_json_literal(sf_text *t, const json_t *v)
     return t->len - before - 2 - w.extra;
 }
 
+size_t sf_text_literal_add_member(sf_text *t, size_t text_len, const char *key, size_t key_len,
+                                  const json_t *value)
+{
+    value_writer w = {.b = t, .nested = true};
+    t->len -= 2; /* the object's closing brace and the literal's closing quote */
+    size_t before = t->len;
+    if (text_len > 2) /* not {} */
+        write_char(&w, ',');
+    nested_put_string(&w, key, key_len);
+    write_char(&w, ':');
+    write_value(&w, (json_t *)value); /* jansson's iteration API takes non-const values */
+    write_char(&w, '}');
+    write_char(&w, '"');
+    room(t, 0)[0] = '\0';
+    /* The text loses its '}' and gains what was written but the quote. */
+    return text_len - 1 + (t->len - before - 1) - w.extra;
+}
+
 void sf_text_free(sf_text *t)
 {
     free(t->data);

@@ -46,6 +46,12 @@ void sf_text_put_json(sf_text *t, const json_t *v);
  * length of the JSON text itself, before escaping (what payload limits
  * count). */
 size_t sf_text_put_json_literal(sf_text *t, const json_t *v);
+/* t ends with what sf_text_put_json_literal wrote for an object whose JSON
+ * text is text_len bytes long: turn it into the literal of that object with
+ * the member key: value added at its end (where json_object_set puts a new
+ * key), writing only the new member. Returns the new text's length. */
+size_t sf_text_literal_add_member(sf_text *t, size_t text_len, const char *key, size_t key_len,
+                                  const json_t *value);
 void sf_text_free(sf_text *t);
 
 #endif

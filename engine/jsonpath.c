@@ -124,6 +124,16 @@ bool sf_path_is_root(const sf_path *p)
     return p->root == JP_ROOT_INPUT && p->step_count == 0;
 }
 
+bool sf_path_single_field(const sf_path *p, const char **name, size_t *len)
+{
+    if (p->root != JP_ROOT_INPUT || p->step_count != 1 || p->steps[0].kind != JP_STEP_NAME ||
+        p->steps[0].scan)
+        return false;
+    *name = p->steps[0].names[0].text;
+    *len = p->steps[0].names[0].len;
+    return true;
+}
+
 json_t *sf_path_root_document(const sf_path *p, const sf_eval_env *env)
 {
     switch (p->root) {

@@ -47,6 +47,9 @@ bool sf_path_is_context(const sf_path *p);  /* starts with $$ */
 bool sf_path_is_variable(const sf_path *p); /* starts with $name */
 bool sf_path_is_definite(const sf_path *p);
 bool sf_path_is_root(const sf_path *p); /* exactly "$" */
+/* True when p is "$" and one field ("$.name", "$['name']"): *name and
+ * *len (borrowed, may hold NUL bytes) say which. */
+bool sf_path_single_field(const sf_path *p, const char **name, size_t *len);
 
 /* Evaluate against env (input for $, context for $$, variables for $name).
  * Returns a new reference, or NULL when a definite path matches nothing. */

@@ -24,6 +24,8 @@ A case file:
         "types": ["ExecutionStarted", ...],  the exact top-level event types
                                              (events without a "scope")
         "count": {"MapIterationStarted": 3}  events of a type, at any level
+        "exited_output_text": {"S": "{...}"} the exact output text of the
+                                             top-level state S's exit event
       }
     }
 
@@ -195,6 +197,14 @@ def check_history(events, expected):
         got = sum(1 for e in events if e.get("type") == kind)
         if got != n:
             raise CaseFailure(f"{got} {kind} events, expected {n}")
+    # The exact text of a top-level state's output in its exit event: key
+    # order and number format included, which a parsed comparison hides.
+    for state, text in expected.get("exited_output_text", {}).items():
+        got = [e["stateExitedEventDetails"].get("output") for e in events
+               if "scope" not in e and e.get("type", "").endswith("StateExited")
+               and e["stateExitedEventDetails"].get("name") == state]
+        if got != [text]:
+            raise CaseFailure(f"{state} exited with output text {got}, expected [{text!r}]")
 
 
 def run_case(binary, path, timeout):

@@ -172,6 +172,41 @@ static void test_json_literal_equals_escaped_text(void **state)
     assert_literal_matches_escaped_text(NULL);
 }
 
+/* Adding a member to an object's literal gives the literal of the object
+ * with that member set, and the length of its JSON text. */
+static void assert_member_added(const char *object_text, const char *key, const char *value_text)
+{
+    json_t *object = json_loads(object_text, 0, NULL), *value = json_loads(value_text, JSON_DECODE_ANY, NULL);
+    assert_non_null(object);
+    assert_non_null(value);
+    sf_text extended = {0}, expected = {0}, plain = {0};
+    sf_text_put(&extended, "prefix", 6);
+    size_t text_len = sf_text_put_json_literal(&extended, object);
+    size_t got_len = sf_text_literal_add_member(&extended, text_len, key, strlen(key), value);
+    json_object_set(object, key, value);
+    sf_text_put(&expected, "prefix", 6);
+    sf_text_put_json_literal(&expected, object);
+    sf_text_put_json(&plain, object);
+    assert_string_equal(extended.data, expected.data);
+    assert_int_equal(extended.len, expected.len);
+    assert_int_equal(got_len, plain.len);
+    sf_text_free(&extended);
+    sf_text_free(&expected);
+    sf_text_free(&plain);
+    json_decref(object);
+    json_decref(value);
+}
+
+static void test_literal_add_member(void **state)
+{
+    (void)state;
+    assert_member_added("{}", "r", "1");
+    assert_member_added("{}", "quote\"d", "\"a\\\"b\\n\"");
+    assert_member_added("{\"a\":1}", "r", "{\"x\":[1,2.5,null,true],\"y\":{}}");
+    assert_member_added("{\"a\":\"t\\u0001\",\"b\":[]}", "out", "\"\\u001f\"");
+    assert_member_added("{\"a\":{\"b\":{}}}", "", "[]");
+}
+
 /* The text a real must get: the shortest of %.15g, %.16g, %.17g that reads
  * back as the same double, with ".0" when it has no point or exponent (the
  * general algorithm; short decimals take a faster path that must agree). */
@@ -257,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_integers_of_every_length),
         cmocka_unit_test(test_integers_around_powers_of_ten),
         cmocka_unit_test(test_json_literal_equals_escaped_text),
+        cmocka_unit_test(test_literal_add_member),
         cmocka_unit_test(test_reals_match_the_shortest_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
