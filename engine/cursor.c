@@ -119,7 +119,9 @@ static int64_t record_io(sf_cursor *c, const char *type, bool is_output, const j
                         .is_output = is_output,
                         .value_literal = c->literal.data,
                         .value_literal_len = c->literal.len,
-                        .assigned = assigned};
+                        .assigned = assigned,
+                        .next_member = next ? next->next_member : NULL,
+                        .next_member_len = next ? next->next_member_len : 0};
     c->last_event_id =
         sf_exec_record_io(c->exec, c->last_event_id, type, &io, c->scope, next ? next->name : NULL);
     return c->last_event_id;

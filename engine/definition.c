@@ -747,6 +747,8 @@ static sf_state *compile_state(sf_compile_ctx *cc, sf_machine *m, const char *na
     st->exited_head = sf_history_io_head(st->exited_event, name, true);
     st->entered_head_len = strlen(st->entered_head);
     st->exited_head_len = strlen(st->exited_head);
+    st->next_member = sf_history_next_member(name);
+    st->next_member_len = strlen(st->next_member);
     st->machine = m;
     sf_state *outer = cc->state;
     cc->state = st;
@@ -1340,6 +1342,7 @@ static void free_state(sf_state *st)
     free(st->exited_event);
     free(st->entered_head);
     free(st->exited_head);
+    free(st->next_member);
     free(st);
 }
 

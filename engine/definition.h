@@ -66,6 +66,8 @@ struct sf_state {
     char *entered_head;
     char *exited_head;
     size_t entered_head_len, exited_head_len;
+    char *next_member; /* ,"next":"<this state>" for the exits that lead here */
+    size_t next_member_len;
 
     sf_state *next; /* resolved Next, NULL when End (or terminal type) */
     bool end;

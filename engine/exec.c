@@ -209,10 +209,16 @@ int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
     } else {
         e->last_match = NULL;
     }
-    sf_event_parts ev = {
-        .previous_id = previous_id, .type = type, .io = io, .scope = scope, .next = next};
+    sf_event_parts ev = {.previous_id = previous_id,
+                         .type = type,
+                         .io = io,
+                         .scope = scope,
+                         .next = next,
+                         .next_member = io->next_member,
+                         .next_member_len = io->next_member_len};
     append_event(e, &ev);
-    sf_summary_apply_state_event(&e->summary, type, ev.id, io->name);
+    sf_summary_apply_io(&e->summary, ev.id, io->is_output ? NULL : io->name,
+                        !io->is_output && strcmp(type, "FailStateEntered") == 0);
     return ev.id;
 }
 

@@ -56,6 +56,8 @@ typedef struct sf_io_details {
     const char *value_literal; /* the value's JSON text as a JSON string literal */
     size_t value_literal_len;
     const json_t *assigned; /* an object of the assigned values, or NULL */
+    const char *next_member; /* an exit's ,"next":"NAME" (the next state's), or NULL */
+    size_t next_member_len;
 } sf_io_details;
 
 /* The part of a *StateEntered / *StateExited line that depends only on the
@@ -63,6 +65,9 @@ typedef struct sf_io_details {
  *   ,"type":"PassStateEntered","stateEnteredEventDetails":{"name":"N","input":
  * (malloc'd). A state keeps its two, so writing an event copies one piece. */
 char *sf_history_io_head(const char *type, const char *name, bool is_output);
+/* The ,"next":"NAME" member of an exit event whose next state is NAME
+ * (malloc'd): each state keeps its own, for the exits that lead to it. */
+char *sf_history_next_member(const char *name);
 
 typedef struct sf_event_parts {
     int64_t id, previous_id, timestamp_ms;
@@ -73,6 +78,8 @@ typedef struct sf_event_parts {
     size_t details_text_len;
     const char *scope; /* the scope's JSON text (see sf_cursor.scope); may be NULL */
     const char *next;  /* may be NULL */
+    const char *next_member; /* or "next" as the whole ,"next":"NAME" member */
+    size_t next_member_len;
     const char *state; /* ExecutionFailed: the state that failed; may be NULL */
 } sf_event_parts;
 void sf_history_append_parts(sf_history *h, const sf_event_parts *e);

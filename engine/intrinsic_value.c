@@ -19,6 +19,7 @@
  * jansson are valid UTF-8, which the UTF-16 helpers rely on.
  */
 #include "engine/intrinsic_internal.h"
+#include "engine/json_text.h"
 #include "engine/xalloc.h"
 
 #include <math.h>
@@ -129,9 +130,8 @@ static void append_java_double(intrinsic_buf *b, double v)
 static void append_number(intrinsic_buf *b, const json_t *v)
 {
     if (json_is_integer(v)) {
-        char text[32];
-        snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        intrinsic_buf_append_str(b, text);
+        char text[24];
+        intrinsic_buf_append(b, text, sf_format_int(text, json_integer_value(v)));
     } else {
         append_java_double(b, json_real_value(v));
     }

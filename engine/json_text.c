@@ -442,6 +442,24 @@ static inline unsigned decimal_length(unsigned long long u)
     return guess + 1 - (u < powers[guess]);
 }
 
+/* v's decimal digits (and sign) at out; returns their count. out has room
+ * for the longest, 20. */
+static inline size_t format_int(char *out, long long v)
+{
+    char *w = out;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    if (v < 0)
+        *w++ = '-';
+    char *end = w + decimal_length(u);
+    write_digits(end, u);
+    return (size_t)(end - out);
+}
+
+size_t sf_format_int(char *out, long long v)
+{
+    return format_int(out, v);
+}
+
 void sf_text_put_int(sf_text *t, long long v)
 {
     /* Straight into the buffer, its length known first: every history line
@@ -449,14 +467,8 @@ void sf_text_put_int(sf_text *t, long long v)
     enum { MOST = 21 }; /* "-9223372036854775808" */
     if (t->len + MOST + 1 > t->cap)
         sf_text_reserve(t, MOST);
-    char *w = t->data + t->len;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    if (v < 0)
-        *w++ = '-';
-    char *end = w + decimal_length(u);
-    write_digits(end, u);
-    *end = '\0';
-    t->len = (size_t)(end - t->data);
+    t->len += format_int(t->data + t->len, v);
+    t->data[t->len] = '\0';
 }
 
 void sf_text_put_json(sf_text *t, const json_t *v)

@@ -39,6 +39,9 @@ void sf_text_puts(sf_text *t, const char *s);
 /* A JSON string literal: quoted and escaped. */
 void sf_text_put_string(sf_text *t, const char *s, size_t n);
 void sf_text_put_int(sf_text *t, long long v);
+/* v's decimal text at out (room for 20 bytes, no NUL written); returns its
+ * length. As printf's %lld, without printf. */
+size_t sf_format_int(char *out, long long v);
 /* Compact JSON of v (borrowed); NULL prints as null. */
 void sf_text_put_json(sf_text *t, const json_t *v);
 /* The compact JSON text of v written as a JSON string literal (quoted and

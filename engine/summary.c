@@ -118,6 +118,17 @@ void sf_summary_apply_state_event(sf_summary *s, const char *type, int64_t id, c
     }
 }
 
+void sf_summary_apply_io(sf_summary *s, int64_t id, const char *entered_name, bool fail_state)
+{
+    s->event_count++;
+    s->last_event_id = id;
+    if (entered_name) {
+        remember_entered(s, entered_name);
+        if (fail_state)
+            replace(&s->last_failure, s->last_entered);
+    }
+}
+
 void sf_summary_apply_parts(sf_summary *s, const char *type, int64_t id, int64_t ms,
                             const json_t *details)
 {

@@ -206,6 +206,48 @@ static void test_fsync_policy_names(void **state)
     assert_false(sf_fsync_policy_parse("sometimes", &p));
 }
 
+/* Event ids are written from the last line's id counted up as text: every
+ * carry (9 -> 10, 999 -> 1000), a previous id that is the last line's or
+ * not, ids that jump (a resumed log), and 0, must all read back. */
+static void test_event_ids_read_back_across_every_carry(void **state)
+{
+    (void)state;
+    struct {
+        int64_t id, previous;
+    } lines[] = {{1, 0},       {2, 1},      {3, 1},       {9, 8},       {10, 9},    {11, 9},
+                 {99, 98},     {100, 99},   {101, 100},   {102, 0},     {999, 998}, {1000, 999},
+                 {1001, 1000}, {1002, 999}, {19999, 500}, {20000, 19999}, {20001, 20000},
+                 {7, 6},       {8, 7}};
+    size_t n = sizeof lines / sizeof lines[0];
+    char *path = temp_path(), *err = NULL;
+    sf_history *h = sf_history_create(path, SF_FSYNC_NEVER, &err);
+    assert_non_null(h);
+    for (size_t i = 0; i < n; i++) {
+        sf_event_parts ev = {.id = lines[i].id,
+                             .previous_id = lines[i].previous,
+                             .timestamp_ms = 1700000000000,
+                             .type = "PassStateEntered",
+                             .details_text = "{}",
+                             .details_text_len = 2};
+        sf_history_append_parts(h, &ev);
+    }
+    assert_int_equal(sf_history_close(h, &err), 0);
+    size_t dropped = 0;
+    json_t *events = sf_history_read(path, &dropped, &err);
+    assert_non_null(events);
+    assert_int_equal(dropped, 0);
+    assert_int_equal(json_array_size(events), n);
+    for (size_t i = 0; i < n; i++) {
+        json_t *ev = json_array_get(events, i);
+        assert_int_equal(json_integer_value(json_object_get(ev, "id")), lines[i].id);
+        assert_int_equal(json_integer_value(json_object_get(ev, "previousEventId")),
+                         lines[i].previous);
+    }
+    json_decref(events);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_create_refuses_existing_file),
         cmocka_unit_test(test_details_key_follows_aws_names),
         cmocka_unit_test(test_fsync_policy_names),
+        cmocka_unit_test(test_event_ids_read_back_across_every_carry),
         cmocka_unit_test(test_crc32_matches_the_standard_check_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
