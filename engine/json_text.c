@@ -144,11 +144,6 @@ static inline void copy_short(char *w, const char *s, size_t n)
 static inline __attribute__((always_inline)) char *escape_into(char *w, const char *s, size_t n,
                                                                bool twice, size_t *once_len)
 {
-    if (n <= 16 && !short_needs_escape(s, n)) {
-        copy_short(w, s, n);
-        *once_len += n;
-        return w + n;
-    }
     size_t i = 0, once = 0;
     while (i < n) {
         if (i + 8 <= n) {
@@ -181,7 +176,8 @@ static inline __attribute__((always_inline)) char *escape_into(char *w, const ch
     return w;
 }
 
-static void put_string(text_buffer *b, const char *s, size_t n)
+static __attribute__((noinline)) void put_string_escaping(text_buffer *b, const char *s,
+                                                          size_t n)
 {
     size_t once = 0;
     sf_text_reserve(b, 6 * n + 2);
@@ -191,6 +187,24 @@ static void put_string(text_buffer *b, const char *s, size_t n)
     *w++ = '"';
     *w = '\0';
     b->len = (size_t)(w - b->data);
+}
+
+/* Most strings (keys, names, short values) are at most 16 bytes with
+ * nothing to escape: those are copied inline, the rest go the long way. */
+static inline void put_string(text_buffer *b, const char *s, size_t n)
+{
+    if (n > 16 || short_needs_escape(s, n)) {
+        put_string_escaping(b, s, n);
+        return;
+    }
+    if (b->len + n + 3 > b->cap)
+        sf_text_reserve(b, n + 2);
+    char *w = b->data + b->len;
+    w[0] = '"';
+    copy_short(w + 1, s, n);
+    w[n + 1] = '"';
+    w[n + 2] = '\0';
+    b->len += n + 2;
 }
 
 /* The decimal digits of u, written backwards ending at `end`; returns where
@@ -304,7 +318,7 @@ typedef struct value_writer {
     size_t extra; /* nested: written bytes the plain text does not have */
 } value_writer;
 
-static void nested_put_string(value_writer *w, const char *s, size_t len);
+static inline void nested_put_string(value_writer *w, const char *s, size_t len);
 
 /* Room for n more bytes and the terminator; returns where they go. */
 static inline char *room(text_buffer *b, size_t n)
@@ -483,7 +497,8 @@ void sf_text_put_json(sf_text *t, const json_t *v)
  * than writing its text and then escaping the text, passes over the bytes
  * once. A quote is written \", and a string's own escapes are escaped
  * again (\\n, \\\"). `raw` counts the length the plain text would have. */
-static void nested_put_string(value_writer *n, const char *s, size_t len)
+static __attribute__((noinline)) void nested_put_string_escaping(value_writer *n, const char *s,
+                                                                 size_t len)
 {
     /* Worst case per byte: a control character, \u00XX, becomes \\u00XX. */
     char *start = room(n->b, 7 * len + 4), *w = start;
@@ -495,6 +510,23 @@ static void nested_put_string(value_writer *n, const char *s, size_t len)
     *w++ = '"';
     n->b->len += (size_t)(w - start);
     n->extra += (size_t)(w - start) - (once + 2); /* the plain text: "once" */
+}
+
+/* As put_string: short plain strings inline, \"text\". */
+static inline void nested_put_string(value_writer *n, const char *s, size_t len)
+{
+    if (len > 16 || short_needs_escape(s, len)) {
+        nested_put_string_escaping(n, s, len);
+        return;
+    }
+    char *w = room(n->b, len + 4);
+    w[0] = '\\';
+    w[1] = '"';
+    copy_short(w + 2, s, len);
+    w[len + 2] = '\\';
+    w[len + 3] = '"';
+    n->b->len += len + 4;
+    n->extra += 2; /* \"text\" is written for "text" */
 }
 
 size_t sf_text_put_json_literal(sf_text *t, const json_t *v)
