@@ -770,9 +770,57 @@ void sf_cursor_resume_queued(sf_cursor *c)
 
 /* ---- Life cycle ---- */
 
+/* Freed cursors kept for reuse with their scope and literal buffers: a Map
+ * makes and frees a cursor per item, and each would otherwise be four
+ * allocations. Not under AddressSanitizer, which must see every cursor's
+ * end to catch a use after it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPARE_CURSORS_KEPT 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPARE_CURSORS_KEPT 0
+#endif
+#endif
+#ifndef SPARE_CURSORS_KEPT
+#define SPARE_CURSORS_KEPT 64
+#endif
+#define SPARE_BUFFER_MOST (16 * 1024) /* a bigger literal buffer is freed */
+
+static sf_cursor *spare_cursors[SPARE_CURSORS_KEPT + 1];
+static size_t spare_count;
+
+static sf_cursor *take_cursor(void)
+{
+    if (spare_count == 0)
+        return SF_NEW(sf_cursor);
+    sf_cursor *c = spare_cursors[--spare_count];
+    char *scope_buffer = c->scope_buffer, *literal = c->literal.data;
+    size_t scope_cap = c->scope_cap, literal_cap = c->literal.cap;
+    memset(c, 0, sizeof *c);
+    c->scope_buffer = scope_buffer;
+    c->scope_cap = scope_cap;
+    c->literal.data = literal;
+    c->literal.cap = literal_cap;
+    return c;
+}
+
+/* Free c's memory, or keep it (and its buffers) for the next cursor. */
+static void give_back_cursor(sf_cursor *c)
+{
+    if (c->literal.cap > SPARE_BUFFER_MOST)
+        sf_text_free(&c->literal);
+    if (spare_count < SPARE_CURSORS_KEPT) {
+        spare_cursors[spare_count++] = c;
+        return;
+    }
+    free(c->scope_buffer);
+    sf_text_free(&c->literal);
+    free(c);
+}
+
 static sf_cursor *cursor_new(sf_exec *e, sf_machine *m, sf_cursor *parent)
 {
-    sf_cursor *c = SF_NEW(sf_cursor);
+    sf_cursor *c = take_cursor();
     c->exec = e;
     c->machine = m;
     c->parent = parent;
@@ -797,9 +845,9 @@ void sf_cursor_begin(sf_cursor *c, json_t *input)
 }
 
 /* The parent's scope text with the child's three members appended. */
-static char *child_scope(const sf_cursor *parent, size_t index)
+static void make_child_scope(sf_cursor *c, const sf_cursor *parent, size_t index)
 {
-    sf_text t = {0};
+    sf_text t = {.data = c->scope_buffer, .cap = c->scope_cap}; /* a recycled cursor's */
     if (parent->scope) {
         size_t n = strlen(parent->scope);
         sf_text_put(&t, parent->scope, n - 1); /* without its ']' */
@@ -813,7 +861,8 @@ static char *child_scope(const sf_cursor *parent, size_t index)
     sf_text_put(&t, ",", 1);
     sf_text_put_int(&t, (long long)index);
     sf_text_put(&t, "]", 1);
-    return t.data;
+    c->scope = c->scope_buffer = t.data;
+    c->scope_cap = t.cap;
 }
 
 sf_cursor *sf_cursor_spawn(sf_cursor *parent, sf_machine *m, json_t *input, size_t index,
@@ -825,7 +874,7 @@ sf_cursor *sf_cursor_spawn(sf_cursor *parent, sf_machine *m, json_t *input, size
     c->index = index;
     c->last_event_id = parent->last_event_id;
     c->variables = json_incref(parent->variables); /* read-only until it assigns */
-    c->scope = child_scope(parent, index);
+    make_child_scope(c, parent, index);
     give_child_literal(parent, c, input);
     sf_cursor_begin(c, json_incref(input));
     return c;
@@ -862,11 +911,9 @@ void sf_cursor_free(sf_cursor *c)
     json_decref(c->pending_input);
     json_decref(c->map_item_value);
     json_decref(c->variables);
-    free(c->scope);
-    sf_text_free(&c->literal);
     forget_child_literal(c);
     sf_text_free(&c->child_literal);
     sf_error_clear(&c->pending_error);
     free(c->retry_attempts);
-    free(c);
+    give_back_cursor(c);
 }

@@ -56,6 +56,8 @@ struct sf_cursor {
      * kept as that JSON text, made once when the cursor is. Never
      * modified once made. */
     char *scope;
+    char *scope_buffer; /* what scope points into when set; kept when recycled */
+    size_t scope_cap;
 
     /* Workflow variables in scope: an object shared with the parent scope
      * until this cursor assigns (copy on write), or NULL when none. */

@@ -197,9 +197,18 @@ static void end_line(sf_history *h)
     b->len--; /* the closing brace */
     uint32_t crc = sf_crc32(0, b->data + h->line_start, b->len - h->line_start);
     char suffix[CRC_SUFFIX_LEN + 1] = ",\"crc\":\"xxxxxxxx\"}\n";
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 8; i++)
-        suffix[8 + i] = hex[(crc >> (28 - 4 * i)) & 0xF];
+    /* Two hex digits per byte of the checksum, from a table. */
+    static const char hex_pairs[513] =
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+        "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+        "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+        "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+        "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+        "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+        "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+    for (int i = 0; i < 4; i++)
+        memcpy(suffix + 8 + 2 * i, hex_pairs + 2 * ((crc >> (24 - 8 * i)) & 0xFF), 2);
     sf_text_put(b, suffix, CRC_SUFFIX_LEN + 1);
 }
 
@@ -235,7 +244,7 @@ static void put_timestamp(sf_history *h, int64_t ms)
 }
 
 /* ,"<detailsKey>": without allocating (see sf_history_details_key). */
-static void put_details_key(sf_text *b, const char *type)
+static void make_details_key(sf_text *b, const char *type)
 {
     size_t n = strlen(type);
     if (n > 12 && memcmp(type + n - 12, "StateEntered", 12) == 0) {
@@ -249,6 +258,34 @@ static void put_details_key(sf_text *b, const char *type)
         sf_text_put(b, type + 1, n - 1);
         SF_TEXT_PUT_LITERAL(b, "EventDetails\":");
     }
+}
+
+/* ,"type":"<type>","<detailsKey>": for an event given by its type. A Map
+ * records two MapIteration events per item and a Task four events per
+ * attempt, so the last few are kept, matched by their text. */
+#define TYPE_HEADS_KEPT 8
+static void put_type_head(sf_text *b, const char *type)
+{
+    static struct {
+        char *type;
+        sf_text head;
+    } kept[TYPE_HEADS_KEPT];
+    static unsigned next_slot;
+    for (unsigned i = 0; i < TYPE_HEADS_KEPT && kept[i].type; i++)
+        if (strcmp(kept[i].type, type) == 0) {
+            sf_text_put(b, kept[i].head.data, kept[i].head.len);
+            return;
+        }
+    unsigned i = next_slot++ % TYPE_HEADS_KEPT;
+    free(kept[i].type);
+    kept[i].type = sf_strdup(type);
+    kept[i].head.len = 0;
+    /* Event types are the engine's own identifiers: nothing to escape. */
+    SF_TEXT_PUT_LITERAL(&kept[i].head, ",\"type\":\"");
+    sf_text_put(&kept[i].head, type, strlen(type));
+    sf_text_put(&kept[i].head, "\"", 1);
+    make_details_key(&kept[i].head, type);
+    sf_text_put(b, kept[i].head.data, kept[i].head.len);
 }
 
 char *sf_history_next_member(const char *name)
@@ -265,7 +302,7 @@ char *sf_history_io_head(const char *type, const char *name, bool is_output)
     SF_TEXT_PUT_LITERAL(&b, ",\"type\":\"");
     sf_text_put(&b, type, strlen(type));
     sf_text_put(&b, "\"", 1);
-    put_details_key(&b, type);
+    make_details_key(&b, type);
     SF_TEXT_PUT_LITERAL(&b, "{\"name\":");
     sf_text_put_string(&b, name, strlen(name));
     if (is_output)
@@ -369,16 +406,17 @@ void sf_history_append_parts(sf_history *h, const sf_event_parts *e)
         sf_text_put(b, e->io->head, e->io->head_len);
         put_io_details(b, e->io);
     } else {
-        /* Event types are the engine's own identifiers: nothing to escape. */
-        SF_TEXT_PUT_LITERAL(b, ",\"type\":\"");
-        sf_text_put(b, e->type, strlen(e->type));
-        sf_text_put(b, "\"", 1);
         if (e->details) {
-            put_details_key(b, e->type);
+            put_type_head(b, e->type);
             sf_text_put_json(b, e->details);
         } else if (e->details_text) {
-            put_details_key(b, e->type);
+            put_type_head(b, e->type);
             sf_text_put(b, e->details_text, e->details_text_len);
+        } else {
+            /* Event types are the engine's own identifiers: nothing to escape. */
+            SF_TEXT_PUT_LITERAL(b, ",\"type\":\"");
+            sf_text_put(b, e->type, strlen(e->type));
+            sf_text_put(b, "\"", 1);
         }
     }
     if (e->scope) {
