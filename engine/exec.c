@@ -218,7 +218,7 @@ int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
                          .next_member_len = io->next_member_len};
     append_event(e, &ev);
     sf_summary_apply_io(&e->summary, ev.id, io->is_output ? NULL : io->name,
-                        !io->is_output && strcmp(type, "FailStateEntered") == 0);
+                        !io->is_output && type[0] == 'F' && strcmp(type, "FailStateEntered") == 0);
     return ev.id;
 }
 

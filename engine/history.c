@@ -268,15 +268,21 @@ static void put_type_head(sf_text *b, const char *type)
 {
     static struct {
         char *type;
+        const char *seen_at; /* where the caller's text was last time */
         sf_text head;
     } kept[TYPE_HEADS_KEPT];
     static unsigned next_slot;
-    for (unsigned i = 0; i < TYPE_HEADS_KEPT && kept[i].type; i++)
-        if (strcmp(kept[i].type, type) == 0) {
-            sf_text_put(b, kept[i].head.data, kept[i].head.len);
-            return;
-        }
+    /* Callers pass the same literal again and again: try its address first
+     * (the text still decides), then the texts. */
+    for (unsigned pass = 0; pass < 2; pass++)
+        for (unsigned i = 0; i < TYPE_HEADS_KEPT && kept[i].type; i++)
+            if ((pass == 1 || kept[i].seen_at == type) && strcmp(kept[i].type, type) == 0) {
+                kept[i].seen_at = type;
+                sf_text_put(b, kept[i].head.data, kept[i].head.len);
+                return;
+            }
     unsigned i = next_slot++ % TYPE_HEADS_KEPT;
+    kept[i].seen_at = type;
     free(kept[i].type);
     kept[i].type = sf_strdup(type);
     kept[i].head.len = 0;

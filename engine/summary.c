@@ -139,9 +139,9 @@ void sf_summary_apply_parts(sf_summary *s, const char *type, int64_t id, int64_t
     }
     s->event_count++;
     s->last_event_id = id;
-    if (is_failure_event(type)) {
+    if (type[0] == 'T' && is_failure_event(type)) {
         replace(&s->last_failure, s->last_entered);
-    } else if (strncmp(type, "Execution", 9) != 0) {
+    } else if (type[0] != 'E' || strncmp(type, "Execution", 9) != 0) {
         return;
     } else if (strcmp(type, "ExecutionStarted") == 0) {
         s->start_ms = ms;
