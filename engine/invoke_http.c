@@ -27,9 +27,12 @@
  *     it finds the dead connection itself when it next picks one. Sockets
  *     curl did not open through us (the resolver's) are unwatched at once on
  *     REMOVE, since we would not hear of their closing.
- *   - the Accept-Encoding header: curl formats it anew for every request
- *     from CURLOPT_ACCEPT_ENCODING; the client makes the same header once
- *     and sends it as one of its own (see accept_encoding_header).
+ *   - the User-Agent and Accept-Encoding headers: curl formats them anew
+ *     for every request from CURLOPT_USERAGENT and CURLOPT_ACCEPT_ENCODING;
+ *     the client makes the same headers once and sends them as its own
+ *     (see accept_encoding_header, default_header_list);
+ *   - the proxy settings, which curl reads from the environment for every
+ *     request, are read once (see proxy_settings).
  *
  * The poll and timer handles are referenced (keep the loop alive) only while
  * some request is in flight: an idle cached connection must not keep
@@ -86,6 +89,8 @@ struct sf_http_client {
     CURL *idle_easy[IDLE_EASY_KEEP];
     size_t idle_easy_count;
     char *accept_encoding;              /* the Accept-Encoding header curl would make */
+    bool proxy_in_environment;          /* see proxy_settings */
+    char *no_proxy;                     /* NO_PROXY as the environment gave it, or "" */
     struct curl_slist *default_headers; /* see default_header_list */
     sf_http_request *requests;
     size_t in_flight;
@@ -251,8 +256,10 @@ static CURL *easy_new(sf_http_client *c)
     curl->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl->easy_setopt(e, CURLOPT_USERAGENT, "stepfn/0.1");
     curl->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    if (!c->proxy_in_environment)
+        curl->easy_setopt(e, CURLOPT_PROXY, ""); /* none: curl looks no further */
+    curl->easy_setopt(e, CURLOPT_NOPROXY, c->no_proxy);
     curl->easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     curl->easy_setopt(e, CURLOPT_OPENSOCKETDATA, c);
     curl->easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
@@ -459,6 +466,29 @@ static char *accept_encoding_header(const sf_curl_api *curl)
                        brotli && zstd ? ", " : "", zstd ? "zstd" : "");
 }
 
+/* The proxy settings, read from the environment once per client. curl
+ * reads http_proxy, https_proxy, all_proxy and no_proxy (and their upper
+ * case forms, but HTTP_PROXY) for every request: five getenv calls and
+ * their parsing, a few percent of a request to 127.0.0.1. When none of the
+ * proxy variables is set, the client says "no proxy" itself, which is what
+ * curl would conclude; when one is, curl keeps deciding per request, as
+ * before. no_proxy is passed as read (or "" for none), so curl's matching
+ * of it is unchanged. */
+static void proxy_settings(sf_http_client *c)
+{
+    static const char *const proxies[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                                          "ALL_PROXY"};
+    for (size_t i = 0; i < sizeof proxies / sizeof proxies[0]; i++) {
+        const char *v = getenv(proxies[i]);
+        if (v && *v)
+            c->proxy_in_environment = true;
+    }
+    const char *no_proxy = getenv("no_proxy");
+    if (!no_proxy || !*no_proxy)
+        no_proxy = getenv("NO_PROXY");
+    c->no_proxy = sf_strdup(no_proxy ? no_proxy : "");
+}
+
 /* Whether a "Name: value" line names the header; curl's own rule (name,
  * any case, then ':' or ';') for when a header of ours replaces its own. */
 static bool names_header(const char *line, const char *name)
@@ -475,14 +505,18 @@ static bool header_given(const char *const *headers, const char *name)
     return false;
 }
 
-/* The caller's headers, then Accept-Encoding unless the caller gave one
- * (as curl does with its option), then "Expect:": the whole body is in
+/* The caller's headers, then User-Agent and Accept-Encoding unless the
+ * caller gave them (as curl does with its options), then "Expect:": the whole body is in
  * memory, so waiting for 100 Continue only adds a round trip (or a second
  * of delay with servers that ignore it). */
 static struct curl_slist *default_header_list(sf_http_client *c, struct curl_slist *list,
                                               const char *const *headers)
 {
     sf_curl_api *curl = &c->curl;
+    /* Given here rather than as CURLOPT_USERAGENT, which curl formats into
+     * a header anew for every request; the same header on the wire. */
+    if (!header_given(headers, "User-Agent"))
+        list = curl->slist_append(list, "User-Agent: stepfn/0.1");
     if (!header_given(headers, "Accept-Encoding"))
         list = curl->slist_append(list, c->accept_encoding);
     return curl->slist_append(list, "Expect:");
@@ -507,6 +541,7 @@ sf_http_client *sf_http_client_new(uv_loop_t *loop)
     c->curl.multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, curl_wants_timer);
     c->curl.multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     c->accept_encoding = accept_encoding_header(&c->curl);
+    proxy_settings(c);
     c->default_headers = default_header_list(c, NULL, NULL);
     return c;
 }
@@ -531,7 +566,8 @@ void sf_http_client_close(sf_http_client *c)
         c->curl.slist_free_all(c->default_headers);
         c->default_headers = NULL;
         free(c->accept_encoding);
-        c->accept_encoding = NULL;
+        free(c->no_proxy);
+        c->accept_encoding = c->no_proxy = NULL;
         c->curl.global_cleanup();
     }
     free(c->load_error);

@@ -13,7 +13,9 @@
  *   /echo             200, JSON: method, path, query, headers (names
  *                     lowercased), body (text), connection (the id of the TCP
  *                     connection, to check reuse) and request (its number on
- *                     that connection)
+ *                     that connection); proxied_url, the whole URL, when the
+ *                     request came in absolute form, as clients send it to
+ *                     a proxy (the server serves as one for the tests)
  *   /status/NNN       status NNN, JSON {"status": NNN}
  *   /slow/MS          200 after MS milliseconds, JSON {"slept_ms": MS}
  *   /big/N            200, a JSON string of N bytes
@@ -29,6 +31,7 @@
  * client sent "Connection: close".
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +76,8 @@ typedef struct connection {
 typedef struct request {
     char method[16];
     char path[2048];
+    bool absolute_form;   /* the request line named a whole URL: sent to a proxy */
+    char target_url[2048]; /* that URL */
     char query[2048];
     const char *headers; /* raw header block */
     size_t headers_len;
@@ -255,11 +260,21 @@ static long parse_request(const char *buf, size_t len, request *r)
     if (sscanf(buf, "%15s %2047s", r->method, target) != 2)
         return -1;
     (void)line_end;
-    char *q = strchr(target, '?');
+    /* A request through a proxy names the whole URL (absolute form): the
+     * route is its path, and /echo reports that it came that way. */
+    r->absolute_form = strncmp(target, "http://", 7) == 0;
+    char *route = target;
+    if (r->absolute_form) {
+        snprintf(r->target_url, sizeof r->target_url, "%s", target);
+        route = strchr(target + 7, '/');
+        if (!route)
+            route = "/";
+    }
+    char *q = strchr(route, '?');
     snprintf(r->query, sizeof r->query, "%s", q ? q + 1 : "");
     if (q)
         *q = '\0';
-    snprintf(r->path, sizeof r->path, "%s", target);
+    snprintf(r->path, sizeof r->path, "%s", route);
     const char *first_eol = memchr(buf, '\n', (size_t)(end - buf));
     r->headers = first_eol ? first_eol + 1 : end;
     r->headers_len = (size_t)(end + 2 - r->headers);
@@ -328,6 +343,10 @@ static char *route_echo(connection *c, const request *r, size_t *len)
     echo_headers(&b, r);
     out_str(&b, ",\"body\":");
     out_json_string(&b, r->body, r->body_len);
+    if (r->absolute_form) {
+        out_str(&b, ",\"proxied_url\":");
+        out_json_string(&b, r->target_url, strlen(r->target_url));
+    }
     snprintf(num, sizeof num, ",\"connection\":%ld,\"request\":%ld}", c->id, c->requests);
     out_str(&b, num);
     char *resp = response(200, "application/json", b.s, b.len, r->connection_close, len);

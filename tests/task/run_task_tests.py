@@ -10,6 +10,7 @@ this script through `stepfn run`, as tests/run_cases.py does, with these
 additions to the case format:
 
     "resources": {...}        a resource map, passed with --resources
+    "env": {"NAME": "value"}  added to stepfn's environment
     "expected": {..., "cause_pattern": "regex"}   the cause must match it
     "history": {
       "types": [...],         the exact list of event types
@@ -228,6 +229,7 @@ def run_case(opts, path):
             store = os.path.join(tmp, "store")
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp}
             env.update({k: os.environ[k] for k in PASSED_ENV if k in os.environ})
+            env.update(case.get("env", {}))
             cmd = [opts.stepfn, "run", definition, "--input-file", os.path.join(tmp, "input.json"),
                    "--format", "json", "--store", store] + args
             start = time.monotonic()
