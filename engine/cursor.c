@@ -180,6 +180,9 @@ void sf_cursor_env(sf_cursor *c, json_t *input, bool need_context, sf_eval_env *
     env->input = input;
     env->context = need_context ? sf_cursor_context(c) : NULL;
     env->variables = c->variables;
+    env->has_map_item = false;
+    env->map_item_value = NULL;
+    env->map_item_index = 0;
 }
 
 uv_loop_t *sf_cursor_loop(sf_cursor *c)

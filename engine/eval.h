@@ -10,12 +10,19 @@
 #ifndef SF_EVAL_H
 #define SF_EVAL_H
 
+#include <stdbool.h>
 #include <jansson.h>
 
 typedef struct sf_eval_env {
     json_t *input;     /* what "$" refers to */
     json_t *context;   /* what "$$" refers to; NULL if not needed */
     json_t *variables; /* object of workflow variables ("$name"); NULL if none */
+    /* The Map item an ItemSelector is evaluated for: the paths
+     * $$.Map.Item.Value and $$.Map.Item.Index read these when has_map_item
+     * is set, with no context object (sf_template_needs_context_object). */
+    bool has_map_item;
+    json_t *map_item_value;
+    json_int_t map_item_index;
 } sf_eval_env;
 
 #endif

@@ -124,6 +124,11 @@ bool sf_path_is_root(const sf_path *p)
     return p->root == JP_ROOT_INPUT && p->step_count == 0;
 }
 
+bool sf_path_is_map_item(const sf_path *p)
+{
+    return p->map_item != JP_MAP_ITEM_NONE;
+}
+
 bool sf_path_single_field(const sf_path *p, const char **name, size_t *len)
 {
     if (p->root != JP_ROOT_INPUT || p->step_count != 1 || p->steps[0].kind != JP_STEP_NAME ||
@@ -380,6 +385,9 @@ json_t *jp_select(const sf_path *p, json_t *start, json_t *doc)
 
 json_t *sf_path_eval(const sf_path *p, const sf_eval_env *env)
 {
+    if (p->map_item && env->has_map_item)
+        return p->map_item == JP_MAP_ITEM_VALUE ? json_incref(env->map_item_value)
+                                                : json_integer(env->map_item_index);
     json_t *root = sf_path_root_document(p, env);
     return jp_select(p, root, root);
 }

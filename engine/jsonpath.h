@@ -47,6 +47,8 @@ bool sf_path_is_context(const sf_path *p);  /* starts with $$ */
 bool sf_path_is_variable(const sf_path *p); /* starts with $name */
 bool sf_path_is_definite(const sf_path *p);
 bool sf_path_is_root(const sf_path *p); /* exactly "$" */
+/* exactly $$.Map.Item.Value or $$.Map.Item.Index (see sf_eval_env) */
+bool sf_path_is_map_item(const sf_path *p);
 /* True when p is "$" and one field ("$.name", "$['name']"): *name and
  * *len (borrowed, may hold NUL bytes) say which. */
 bool sf_path_single_field(const sf_path *p, const char **name, size_t *len);

@@ -62,6 +62,8 @@ typedef struct jp_step {
     jp_filter *filter;
 } jp_step;
 
+typedef enum jp_map_item { JP_MAP_ITEM_NONE, JP_MAP_ITEM_VALUE, JP_MAP_ITEM_INDEX } jp_map_item;
+
 struct sf_path {
     char *text; /* as given, owned */
     jp_root root;
@@ -69,6 +71,7 @@ struct sf_path {
     jp_step *steps;
     size_t step_count;
     bool definite; /* yields one value or nothing, not an array */
+    jp_map_item map_item; /* $$.Map.Item.Value or .Index exactly */
 };
 
 /* Filters: a small expression tree. Operands are paths (rooted at @ or $)

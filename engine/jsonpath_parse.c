@@ -574,6 +574,26 @@ static bool is_definite(const sf_path *p)
     return true;
 }
 
+static bool step_is_name(const jp_step *s, const char *name)
+{
+    return s->kind == JP_STEP_NAME && !s->scan && s->names[0].len == strlen(name) &&
+           memcmp(s->names[0].text, name, s->names[0].len) == 0;
+}
+
+/* $$.Map.Item.Value and $$.Map.Item.Index, which an ItemSelector may read
+ * without a context object (see sf_eval_env). */
+static jp_map_item map_item_of(const sf_path *p)
+{
+    if (p->root != JP_ROOT_CONTEXT || p->step_count != 3 || !step_is_name(&p->steps[0], "Map") ||
+        !step_is_name(&p->steps[1], "Item"))
+        return JP_MAP_ITEM_NONE;
+    if (step_is_name(&p->steps[2], "Value"))
+        return JP_MAP_ITEM_VALUE;
+    if (step_is_name(&p->steps[2], "Index"))
+        return JP_MAP_ITEM_INDEX;
+    return JP_MAP_ITEM_NONE;
+}
+
 /* Parse a path starting at ps->pos; on success ps->pos is just past it. */
 static sf_path *parse_path_at(parser *ps, bool in_filter)
 {
@@ -589,6 +609,7 @@ static sf_path *parse_path_at(parser *ps, bool in_filter)
     }
     p->text = sf_strndup(ps->text + start, ps->pos - start);
     p->definite = is_definite(p);
+    p->map_item = map_item_of(p);
     return p;
 }
 

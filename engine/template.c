@@ -70,11 +70,13 @@ struct tnode {
 struct sf_template {
     tnode *root;
     bool uses_context;
+    bool needs_context_object; /* a context path other than the Map item's */
 };
 
 typedef struct compiler {
     sf_diags *diags;
     bool uses_context;
+    bool needs_context_object;
 } compiler;
 
 static tnode *compile_value(compiler *c, json_t *v, const char *pointer);
@@ -131,6 +133,7 @@ static tnode *compile_call(compiler *c, const char *key, const char *text, const
         return NULL;
     }
     c->uses_context |= sf_intrinsic_uses_context(call);
+    c->needs_context_object |= sf_intrinsic_uses_context(call);
     tnode *n = new_node(TNODE_CALL);
     n->call = call;
     n->field = sf_strdup(key);
@@ -150,6 +153,7 @@ static tnode *compile_path(compiler *c, const char *key, const char *text, const
         return NULL;
     }
     c->uses_context |= sf_path_is_context(path);
+    c->needs_context_object |= sf_path_is_context(path) && !sf_path_is_map_item(path);
     tnode *n = new_node(TNODE_PATH);
     n->path = path;
     n->field = sf_strdup(key);
@@ -292,6 +296,7 @@ sf_template *sf_template_compile(json_t *tmpl, const char *pointer, sf_diags *di
     sf_template *t = SF_NEW(sf_template);
     t->root = root;
     t->uses_context = c.uses_context;
+    t->needs_context_object = c.needs_context_object;
     return t;
 }
 
@@ -306,6 +311,11 @@ void sf_template_free(sf_template *t)
 bool sf_template_uses_context(const sf_template *t)
 {
     return t->uses_context;
+}
+
+bool sf_template_needs_context_object(const sf_template *t)
+{
+    return t->needs_context_object;
 }
 
 /* ---- evaluation --------------------------------------------------------- */

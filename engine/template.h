@@ -35,6 +35,10 @@ sf_template *sf_template_compile(json_t *tmpl, const char *pointer, sf_diags *di
 void sf_template_free(sf_template *t);
 
 bool sf_template_uses_context(const sf_template *t);
+/* Whether it reads "$$" other than through $$.Map.Item.Value and
+ * $$.Map.Item.Index, which an evaluation for a Map item can answer without
+ * a context object (sf_eval_env.has_map_item). */
+bool sf_template_needs_context_object(const sf_template *t);
 
 /* Returns a new reference, or NULL with err set. */
 json_t *sf_template_eval(const sf_template *t, const sf_eval_env *env, sf_error *err);

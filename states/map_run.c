@@ -270,7 +270,10 @@ static json_t *select_item(map_run *r, size_t index, json_t *item, sf_error *err
 {
     sf_eval_env env;
     sf_cursor_env(r->cursor, r->input, false, &env); /* $ and the variables */
-    if (sf_template_uses_context(r->impl->item_selector))
+    env.has_map_item = true; /* $$.Map.Item.Value and .Index, without a context */
+    env.map_item_value = item;
+    env.map_item_index = (json_int_t)index;
+    if (sf_template_needs_context_object(r->impl->item_selector))
         env.context = item_selector_context(r, index, item);
     json_t *selected = sf_template_eval(r->impl->item_selector, &env, err);
     json_decref(item);

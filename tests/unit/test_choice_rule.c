@@ -59,7 +59,7 @@ static sf_choice_result eval_rule(const sf_choice_rule *rule, const char *input_
                                   json_t *context, sf_error *err)
 {
     json_t *input = json_from(input_text);
-    sf_eval_env env = {input, context, NULL};
+    sf_eval_env env = {.input = input, .context = context};
     sf_choice_result result = sf_choice_rule_eval(rule, &env, err);
     json_decref(input);
     return result;

@@ -56,7 +56,7 @@ static json_t *eval_env(const char *expr, const char *input, const char *context
     json_t *in = parse(input);
     json_t *ctx = context ? parse(context) : NULL;
     json_t *vars = variables ? parse(variables) : NULL;
-    sf_eval_env env = {in, ctx, vars};
+    sf_eval_env env = {.input = in, .context = ctx, .variables = vars};
     sf_error err = SF_ERROR_INIT;
     json_t *got = sf_intrinsic_eval(f, &env, &err);
     if (!got)
@@ -100,7 +100,7 @@ static void assert_eval_fails(const char *expr, const char *input, const char *c
 {
     sf_intrinsic *f = compile(expr);
     json_t *in = parse(input);
-    sf_eval_env env = {in, NULL, NULL};
+    sf_eval_env env = {.input = in};
     sf_error err = SF_ERROR_INIT;
     json_t *got = sf_intrinsic_eval(f, &env, &err);
     if (got)
@@ -418,7 +418,7 @@ static void missing_context_path_is_named_with_one_dollar(void **state)
     (void)state;
     sf_intrinsic *f = compile("States.Format('{}', $$.Nope)");
     json_t *in = parse("{\"other\":1}"), *ctx = parse("{\"State\":{\"Name\":\"P\"}}");
-    sf_eval_env env = {in, ctx, NULL};
+    sf_eval_env env = {.input = in, .context = ctx};
     sf_error err = SF_ERROR_INIT;
     assert_null(sf_intrinsic_eval(f, &env, &err));
     assert_string_equal(err.name, "States.Runtime");
@@ -1170,7 +1170,7 @@ static void math_random_stays_in_its_range(void **state)
     (void)state;
     sf_intrinsic *f = compile("States.MathRandom($.start, $.end)");
     json_t *in = parse("{\"start\":1,\"end\":4}");
-    sf_eval_env env = {in, NULL, NULL};
+    sf_eval_env env = {.input = in};
     bool seen[4] = {false};
     for (int i = 0; i < 200; i++) {
         sf_error err = SF_ERROR_INIT;

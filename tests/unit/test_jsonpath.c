@@ -138,6 +138,44 @@ static void double_dollar_reads_the_context_object(void **state)
     sf_path_free(p);
 }
 
+/* An evaluation for a Map item answers $$.Map.Item.Value and .Index from
+ * the item itself, with no context object; any other context path, and
+ * either path without the item, still reads the context. */
+static void map_item_paths_read_the_item_without_a_context(void **state)
+{
+    (void)state;
+    sf_path *value = compile_ok("$$.Map.Item.Value", SF_PATH_REFERENCE);
+    sf_path *index = compile_ok("$$['Map']['Item']['Index']", SF_PATH_REFERENCE);
+    sf_path *deeper = compile_ok("$$.Map.Item.Value.a", SF_PATH_REFERENCE);
+    sf_path *entry = compile_ok("$$.Map.Item", SF_PATH_REFERENCE);
+    sf_path *other = compile_ok("$$.Map.Item.Other", SF_PATH_REFERENCE);
+    assert_true(sf_path_is_map_item(value));
+    assert_true(sf_path_is_map_item(index));
+    assert_false(sf_path_is_map_item(deeper));
+    assert_false(sf_path_is_map_item(entry));
+    assert_false(sf_path_is_map_item(other));
+    json_t *item = parse_json("{\"a\": 1}");
+    sf_eval_env env = {.input = json_object(), .has_map_item = true, .map_item_value = item,
+                       .map_item_index = 7};
+    assert_json_equals(sf_path_eval(value, &env), "{\"a\": 1}");
+    assert_json_equals(sf_path_eval(index, &env), "7");
+    json_t *context = parse_json("{\"Map\": {\"Item\": {\"Index\": 3, \"Value\": {\"a\": 2}}}}");
+    sf_eval_env from_context = {.input = env.input, .context = context};
+    assert_json_equals(sf_path_eval(value, &from_context), "{\"a\": 2}");
+    assert_json_equals(sf_path_eval(index, &from_context), "3");
+    env.context = context;
+    assert_json_equals(sf_path_eval(deeper, &env), "2");
+    assert_json_equals(sf_path_eval(entry, &env), "{\"Index\": 3, \"Value\": {\"a\": 2}}");
+    json_decref(env.input);
+    json_decref(item);
+    json_decref(context);
+    sf_path_free(value);
+    sf_path_free(index);
+    sf_path_free(deeper);
+    sf_path_free(entry);
+    sf_path_free(other);
+}
+
 static void double_dollar_alone_is_the_whole_context(void **state)
 {
     (void)state;
@@ -939,6 +977,7 @@ int main(void)
         cmocka_unit_test(compact_escapes_quotes_backslashes_and_controls),
         cmocka_unit_test(compact_prints_reals_in_their_shortest_form),
         cmocka_unit_test(compact_of_nothing_is_null),
+        cmocka_unit_test(map_item_paths_read_the_item_without_a_context),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
