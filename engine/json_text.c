@@ -76,13 +76,18 @@ static size_t escape_of(unsigned char c, char *out)
 
 /* True when any of the 8 bytes in w is below 0x20, '"' or '\\' (the
  * classic "has a zero byte" bit trick applied to w, w ^ '"' and w ^ '\\'). */
-static inline bool word_needs_escape(uint64_t w)
+static inline uint64_t escape_bits(uint64_t w)
 {
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
     uint64_t control = (w - ones * 0x20) & ~w;
     uint64_t q = (quote - ones) & ~quote, bs = (backslash - ones) & ~backslash;
-    return ((control | q | bs) & highs) != 0;
+    return (control | q | bs) & highs;
+}
+
+static inline bool word_needs_escape(uint64_t w)
+{
+    return escape_bits(w) != 0;
 }
 
 /* Escape s into w, where the caller has reserved room for the worst case:
@@ -95,22 +100,21 @@ static inline bool word_needs_escape(uint64_t w)
  * the length of the once-escaped form. Inlined into its two callers, so
  * that each gets a copy with `twice` fixed. */
 /* Whether any of the n <= 16 bytes at s needs an escape, reading them as
- * at most two overlapping words (a 4-byte read is padded with spaces, which
- * need none). Keys and most string values are this short. */
+ * at most two overlapping words (two overlapping 4-byte reads make one).
+ * Keys and most string values are this short. */
 static inline bool short_needs_escape(const char *s, size_t n)
 {
-    const uint64_t spaces_above = 0x2020202000000000ULL;
     if (n >= 8) {
         uint64_t a, b;
         memcpy(&a, s, 8);
         memcpy(&b, s + n - 8, 8);
-        return word_needs_escape(a) || word_needs_escape(b);
+        return (escape_bits(a) | escape_bits(b)) != 0;
     }
-    if (n >= 4) {
+    if (n >= 4) { /* both halves in one word */
         uint32_t a, b;
         memcpy(&a, s, 4);
         memcpy(&b, s + n - 4, 4);
-        return word_needs_escape(a | spaces_above) || word_needs_escape(b | spaces_above);
+        return word_needs_escape((uint64_t)a | (uint64_t)b << 32);
     }
     unsigned char any = 0;
     for (size_t i = 0; i < n; i++)
