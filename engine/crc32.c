@@ -18,7 +18,11 @@
  * forward onto the next 64 bytes (a multiply by x^512 mod P, two PCLMULQDQs);
  * the four are folded into one, then 16 bytes at a time; the last 1..15
  * bytes take one more fold (fold_tail); the last 128 bits are reduced to 64,
- * and a Barrett reduction turns those into the 32-bit register. Measured
+ * and a Barrett reduction turns those into the 32-bit register. On CPUs
+ * with VPCLMULQDQ and AVX-512 (checked the same way), inputs of 128 bytes
+ * and more keep the four accumulators in one 512-bit register, which folds
+ * 64 bytes in three instructions (a 300-byte line: 24 -> 15 ns of
+ * throughput here). Measured
  * against the tables: about 3.5 times faster on a 200-byte line (before the
  * tail fold, which saved a further third of a line's cost), 7 times on 4 KB. The
  * result is the same bit for bit, which tests/unit/test_crc32.c checks for
@@ -202,6 +206,28 @@ static inline CLMUL_TARGET __m128i fold_tail(__m128i block, const unsigned char 
     return _mm_xor_si128(_mm_xor_si128(moved, tail), fold(out_of_top, FOLD_128));
 }
 
+/* The end of both paths: the four accumulators of the last 64 bytes
+ * folded into one, then the 0..63 bytes left, then the register. */
+static inline CLMUL_TARGET uint32_t finish_from_lanes(__m128i x0, __m128i x1, __m128i x2, __m128i x3,
+                                                      const unsigned char *p, size_t len)
+{
+    /* Each onto the last at once rather than one after another: a short
+     * line spends a good part of its time here, and the three folds are
+     * independent. */
+    const __m128i by_128 = FOLD_128;
+    x3 = _mm_xor_si128(x3, _mm_xor_si128(fold(x0, FOLD_384), fold(x1, FOLD_256)));
+    x3 = _mm_xor_si128(x3, fold(x2, by_128));
+
+    while (len >= 16) {
+        x3 = _mm_xor_si128(fold(x3, by_128), load_block(p));
+        p += 16;
+        len -= 16;
+    }
+    if (len > 0)
+        x3 = fold_tail(x3, p + len, len);
+    return reduce_to_register(x3);
+}
+
 /* Runs the register over p[0..len), len at least 64. */
 static CLMUL_TARGET uint32_t crc_register_by_clmul(uint32_t reg, const unsigned char *p, size_t len)
 {
@@ -221,22 +247,37 @@ static CLMUL_TARGET uint32_t crc_register_by_clmul(uint32_t reg, const unsigned 
         p += 64;
         len -= 64;
     }
+    return finish_from_lanes(x0, x1, x2, x3, p, len);
+}
 
-    /* Each onto the last at once rather than one after another: a short
-     * line spends a good part of its time here, and the three folds are
-     * independent. */
-    const __m128i by_128 = FOLD_128;
-    x3 = _mm_xor_si128(x3, _mm_xor_si128(fold(x0, FOLD_384), fold(x1, FOLD_256)));
-    x3 = _mm_xor_si128(x3, fold(x2, by_128));
-
-    while (len >= 16) {
-        x3 = _mm_xor_si128(fold(x3, by_128), load_block(p));
-        p += 16;
-        len -= 16;
+/* The same with the four accumulators in one 512-bit register
+ * (VPCLMULQDQ, AVX-512): a fold of 64 bytes is three instructions instead
+ * of twelve. Same constants, lane by lane. */
+#define WIDE_TARGET __attribute__((target("pclmul,sse4.1,avx512f,avx512vl,vpclmulqdq")))
+static WIDE_TARGET uint32_t crc_register_by_wide_clmul(uint32_t reg, const unsigned char *p,
+                                                       size_t len)
+{
+    __m512i x = _mm512_xor_si512(_mm512_loadu_si512((const void *)p),
+                                 _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)reg)));
+    p += 64;
+    len -= 64;
+    const __m512i by_512 = _mm512_broadcast_i32x4(FOLD_512);
+    while (len >= 64) {
+        __m512i low = _mm512_clmulepi64_epi128(x, by_512, 0x00);
+        __m512i high = _mm512_clmulepi64_epi128(x, by_512, 0x11);
+        x = _mm512_ternarylogic_epi64(low, high, _mm512_loadu_si512((const void *)p), 0x96);
+        p += 64;
+        len -= 64;
     }
-    if (len > 0)
-        x3 = fold_tail(x3, p + len, len);
-    return reduce_to_register(x3);
+    return finish_from_lanes(_mm512_extracti32x4_epi32(x, 0), _mm512_extracti32x4_epi32(x, 1),
+                             _mm512_extracti32x4_epi32(x, 2), _mm512_extracti32x4_epi32(x, 3), p,
+                             len);
+}
+
+static int cpu_has_wide_clmul(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("vpclmulqdq");
 }
 
 static int cpu_has_clmul(void)
@@ -245,11 +286,24 @@ static int cpu_has_clmul(void)
 }
 #endif
 
+static int narrow_only; /* sf_crc32_narrow: the 128-bit path alone */
+
 uint32_t sf_crc32(uint32_t crc, const void *data, size_t len)
 {
 #ifdef HAVE_CLMUL_PATH
-    if (len >= CLMUL_MIN_LEN && cpu_has_clmul())
+    if (len >= CLMUL_MIN_LEN && cpu_has_clmul()) {
+        if (len >= 2 * CLMUL_MIN_LEN && cpu_has_wide_clmul() && !narrow_only)
+            return ~crc_register_by_wide_clmul(~crc, data, len);
         return ~crc_register_by_clmul(~crc, data, len);
+    }
 #endif
     return sf_crc32_portable(crc, data, len);
+}
+
+uint32_t sf_crc32_narrow(uint32_t crc, const void *data, size_t len)
+{
+    narrow_only = 1;
+    uint32_t r = sf_crc32(crc, data, len);
+    narrow_only = 0;
+    return r;
 }

@@ -25,6 +25,7 @@ static const struct {
 } IMPLEMENTATIONS[] = {
     {"sf_crc32", sf_crc32},
     {"sf_crc32_portable", sf_crc32_portable},
+    {"sf_crc32_narrow", sf_crc32_narrow},
 };
 #define N_IMPLEMENTATIONS (sizeof IMPLEMENTATIONS / sizeof IMPLEMENTATIONS[0])
 
