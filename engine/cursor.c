@@ -24,6 +24,7 @@
  */
 #include "engine/cursor.h"
 #include "engine/exec.h"
+#include "engine/json_alloc.h"
 #include "engine/jsonpath.h"
 #include "engine/state_type.h"
 #include "engine/template.h"
@@ -775,21 +776,13 @@ void sf_cursor_resume_queued(sf_cursor *c)
 
 /* Freed cursors kept for reuse with their scope and literal buffers: a Map
  * makes and frees a cursor per item, and each would otherwise be four
- * allocations. Not under AddressSanitizer, which must see every cursor's
- * end to catch a use after it. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SPARE_CURSORS_KEPT 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SPARE_CURSORS_KEPT 0
-#endif
-#endif
-#ifndef SPARE_CURSORS_KEPT
+ * allocations. Only when the JSON pool is in use (sf_json_pool_installed):
+ * a sanitizer build or a memcheck run (STEPFN_SYSTEM_MALLOC=1) must see
+ * every cursor's end to catch a use after it. */
 #define SPARE_CURSORS_KEPT 64
-#endif
-#define SPARE_BUFFER_MOST (16 * 1024) /* a bigger literal buffer is freed */
+#define SPARE_BUFFER_MOST  (16 * 1024) /* a bigger literal buffer is freed */
 
-static sf_cursor *spare_cursors[SPARE_CURSORS_KEPT + 1];
+static sf_cursor *spare_cursors[SPARE_CURSORS_KEPT];
 static size_t spare_count;
 
 static sf_cursor *take_cursor(void)
@@ -812,7 +805,7 @@ static void give_back_cursor(sf_cursor *c)
 {
     if (c->literal.cap > SPARE_BUFFER_MOST)
         sf_text_free(&c->literal);
-    if (spare_count < SPARE_CURSORS_KEPT) {
+    if (spare_count < SPARE_CURSORS_KEPT && sf_json_pool_installed()) {
         spare_cursors[spare_count++] = c;
         return;
     }

@@ -122,6 +122,7 @@ static sf_history *history_new(int fd, const char *path, sf_fsync_policy policy)
     sf_history *h = SF_NEW(sf_history);
     h->fd = fd;
     h->path = sf_strdup(path);
+    sf_text_use_big_pages(&h->buf); /* a busy turn fills 256 KB again and again */
     h->policy = policy;
     h->crash_after = fault_setting("STEPFN_FAULT_CRASH_AFTER_EVENTS");
     h->torn_at = fault_setting("STEPFN_FAULT_TORN_AT_EVENT");

@@ -146,12 +146,20 @@ void sf_json_pool_free(void *p)
     free_lists[*header] = b;
 }
 
+static bool pool_installed;
+
+bool sf_json_pool_installed(void)
+{
+    return pool_installed;
+}
+
 bool sf_json_alloc_init(void)
 {
     const char *off = getenv("STEPFN_SYSTEM_MALLOC");
     if (!SF_POOL_AVAILABLE || (off && *off && strcmp(off, "0") != 0))
         return false;
     json_set_alloc_funcs(sf_json_pool_malloc, sf_json_pool_free);
+    pool_installed = true;
     return true;
 }
 

@@ -19,6 +19,11 @@
  * "0" (for valgrind's memcheck, which cannot see inside a pool). */
 bool sf_json_alloc_init(void);
 
+/* Whether sf_json_alloc_init installed the pool: other memory the engine
+ * keeps for reuse (freed cursors) is kept only then, so that a sanitizer
+ * build or STEPFN_SYSTEM_MALLOC=1 shows every allocation's end. */
+bool sf_json_pool_installed(void);
+
 /* json_dumps whose result is freed with free(), whichever allocator jansson
  * uses (json_dumps's own result must go back to jansson's). */
 char *sf_json_dumps(const json_t *v, size_t flags);

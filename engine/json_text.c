@@ -17,16 +17,62 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 typedef sf_text text_buffer;
 
+#define HUGE_PAGE_BYTES ((size_t)2 * 1024 * 1024)
+
+/* A mapping of size bytes (a multiple of HUGE_PAGE_BYTES) aligned to a huge
+ * page and advised to use them; NULL when the system has no memory for it. */
+static char *map_huge(size_t size)
+{
+    size_t span = size + HUGE_PAGE_BYTES;
+    char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    char *aligned = (char *)(((uintptr_t)p + HUGE_PAGE_BYTES - 1) & ~(uintptr_t)(HUGE_PAGE_BYTES - 1));
+    if (aligned > p)
+        munmap(p, (size_t)(aligned - p));
+    if (p + span > aligned + size)
+        munmap(aligned + size, (size_t)(p + span - (aligned + size)));
+    madvise(aligned, size, MADV_HUGEPAGE);
+    return aligned;
+}
+
 void sf_text_reserve(sf_text *b, size_t extra)
 {
-    if (b->len + extra + 1 > b->cap) {
-        while (b->len + extra + 1 > b->cap)
-            b->cap = b->cap ? b->cap * 2 : 256;
-        b->data = sf_realloc(b->data, b->cap);
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (b->len + extra + 1 > cap)
+        cap *= 2;
+    if (b->big_pages && cap >= SF_TEXT_BIG_FROM) {
+        size_t size = (cap + HUGE_PAGE_BYTES - 1) & ~(HUGE_PAGE_BYTES - 1);
+        char *data = map_huge(size);
+        if (data) {
+            if (b->data)
+                memcpy(data, b->data, b->len + 1);
+            if (b->mapped)
+                munmap(b->data, b->cap);
+            else
+                free(b->data);
+            b->data = data;
+            b->cap = size;
+            b->mapped = true;
+            return;
+        }
     }
+    if (b->mapped) { /* no new mapping: back to malloc */
+        char *data = sf_malloc(cap);
+        memcpy(data, b->data, b->len + 1);
+        munmap(b->data, b->cap);
+        b->data = data;
+        b->mapped = false;
+    } else {
+        b->data = sf_realloc(b->data, cap);
+    }
+    b->cap = cap;
 }
 
 static inline void put(text_buffer *b, const char *s, size_t n)
@@ -567,7 +613,11 @@ size_t sf_text_literal_add_member(sf_text *t, size_t text_len, const char *key, 
 
 void sf_text_free(sf_text *t)
 {
-    free(t->data);
+    if (t->mapped)
+        munmap(t->data, t->cap);
+    else
+        free(t->data);
+    t->mapped = false;
     t->data = NULL;
     t->len = t->cap = 0;
 }

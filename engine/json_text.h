@@ -14,6 +14,7 @@
 #ifndef SF_JSON_TEXT_H
 #define SF_JSON_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <jansson.h>
@@ -21,7 +22,21 @@
 typedef struct sf_text {
     char *data;
     size_t len, cap;
+    bool big_pages; /* see sf_text_use_big_pages */
+    bool mapped;    /* data is a mapping of its own (big_pages), not malloc's */
 } sf_text;
+
+/* Let t's buffer, once it grows past SF_TEXT_BIG_FROM bytes, move to a
+ * mapping of its own in 2 MiB huge pages: for the few long-lived buffers
+ * that hold a turn's history or a big value's text, which would otherwise
+ * be faulted in 4 KiB at a time (about 10 us each on a virtual machine).
+ * Such a buffer must be freed with sf_text_free and its data never taken
+ * over by free(). */
+#define SF_TEXT_BIG_FROM (128 * 1024)
+static inline void sf_text_use_big_pages(sf_text *t)
+{
+    t->big_pages = true;
+}
 
 void sf_text_reserve(sf_text *t, size_t extra);
 /* Inline: a history line is built from a dozen small pieces. */

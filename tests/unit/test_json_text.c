@@ -207,6 +207,36 @@ static void test_literal_add_member(void **state)
     assert_member_added("{\"a\":{\"b\":{}}}", "", "[]");
 }
 
+/* A buffer that may use big pages keeps its text as it grows from malloc's
+ * memory into a mapping and from one mapping into a bigger one; one that
+ * may not stays malloc's. */
+static void test_big_page_buffer_keeps_its_text(void **state)
+{
+    (void)state;
+    sf_text big = {0}, plain = {0};
+    sf_text_use_big_pages(&big);
+    char line[100];
+    for (size_t i = 0; i < sizeof line; i++)
+        line[i] = (char)('a' + i % 26);
+    size_t lines = (5 * 1024 * 1024) / sizeof line; /* past two mappings */
+    for (size_t i = 0; i < lines; i++) {
+        line[0] = (char)('0' + i % 10);
+        sf_text_put(&big, line, sizeof line);
+        sf_text_put(&plain, line, sizeof line);
+        if (big.len == sizeof line)
+            assert_false(big.mapped);
+    }
+    assert_true(big.mapped);
+    assert_false(plain.mapped);
+    assert_int_equal(big.len, plain.len);
+    assert_memory_equal(big.data, plain.data, plain.len);
+    assert_int_equal(big.data[big.len], '\0');
+    sf_text_free(&big);
+    sf_text_free(&plain);
+    assert_null(big.data);
+    assert_false(big.mapped);
+}
+
 /* The text a real must get: the shortest of %.15g, %.16g, %.17g that reads
  * back as the same double, with ".0" when it has no point or exponent (the
  * general algorithm; short decimals take a faster path that must agree). */
@@ -293,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_integers_around_powers_of_ten),
         cmocka_unit_test(test_json_literal_equals_escaped_text),
         cmocka_unit_test(test_literal_add_member),
+        cmocka_unit_test(test_big_page_buffer_keeps_its_text),
         cmocka_unit_test(test_reals_match_the_shortest_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
