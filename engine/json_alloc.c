@@ -32,7 +32,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SF_POOL_AVAILABLE 0
@@ -46,7 +45,6 @@
 #endif
 
 #define SLAB_BYTES      (64 * 1024)
-#define HUGE_SLAB_BYTES (2 * 1024 * 1024)
 #define HEADER_BYTES 8
 #define LARGE_BLOCK  UINT64_MAX
 
@@ -81,19 +79,10 @@ static char *new_slab(size_t *size)
 {
     static _Thread_local bool first_taken;
     if (first_taken) {
-        size_t span = 2 * HUGE_SLAB_BYTES; /* room to align */
-        char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p != MAP_FAILED) {
-            char *aligned =
-                (char *)(((uintptr_t)p + HUGE_SLAB_BYTES - 1) & ~(uintptr_t)(HUGE_SLAB_BYTES - 1));
-            if (aligned > p)
-                munmap(p, (size_t)(aligned - p));
-            char *end = aligned + HUGE_SLAB_BYTES;
-            if (p + span > end)
-                munmap(end, (size_t)(p + span - end));
-            madvise(aligned, HUGE_SLAB_BYTES, MADV_HUGEPAGE);
-            *size = HUGE_SLAB_BYTES;
-            return aligned;
+        char *slab = sf_map_huge_pages(SF_HUGE_PAGE_BYTES);
+        if (slab) {
+            *size = SF_HUGE_PAGE_BYTES;
+            return slab;
         }
     }
     first_taken = true;

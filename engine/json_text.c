@@ -21,23 +21,14 @@
 
 typedef sf_text text_buffer;
 
-#define HUGE_PAGE_BYTES ((size_t)2 * 1024 * 1024)
-
-/* A mapping of size bytes (a multiple of HUGE_PAGE_BYTES) aligned to a huge
- * page and advised to use them; NULL when the system has no memory for it. */
-static char *map_huge(size_t size)
+/* Give back t's buffer, malloc's or a mapping of its own. */
+static void release_buffer(sf_text *t)
 {
-    size_t span = size + HUGE_PAGE_BYTES;
-    char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    char *aligned = (char *)(((uintptr_t)p + HUGE_PAGE_BYTES - 1) & ~(uintptr_t)(HUGE_PAGE_BYTES - 1));
-    if (aligned > p)
-        munmap(p, (size_t)(aligned - p));
-    if (p + span > aligned + size)
-        munmap(aligned + size, (size_t)(p + span - (aligned + size)));
-    madvise(aligned, size, MADV_HUGEPAGE);
-    return aligned;
+    if (t->mapped)
+        munmap(t->data, t->cap);
+    else
+        free(t->data);
+    t->mapped = false;
 }
 
 void sf_text_reserve(sf_text *b, size_t extra)
@@ -48,15 +39,12 @@ void sf_text_reserve(sf_text *b, size_t extra)
     while (b->len + extra + 1 > cap)
         cap *= 2;
     if (b->big_pages && cap >= SF_TEXT_BIG_FROM) {
-        size_t size = (cap + HUGE_PAGE_BYTES - 1) & ~(HUGE_PAGE_BYTES - 1);
-        char *data = map_huge(size);
+        size_t size = (cap + SF_HUGE_PAGE_BYTES - 1) & ~(SF_HUGE_PAGE_BYTES - 1);
+        char *data = sf_map_huge_pages(size);
         if (data) {
             if (b->data)
                 memcpy(data, b->data, b->len + 1);
-            if (b->mapped)
-                munmap(b->data, b->cap);
-            else
-                free(b->data);
+            release_buffer(b);
             b->data = data;
             b->cap = size;
             b->mapped = true;
@@ -66,9 +54,8 @@ void sf_text_reserve(sf_text *b, size_t extra)
     if (b->mapped) { /* no new mapping: back to malloc */
         char *data = sf_malloc(cap);
         memcpy(data, b->data, b->len + 1);
-        munmap(b->data, b->cap);
+        release_buffer(b);
         b->data = data;
-        b->mapped = false;
     } else {
         b->data = sf_realloc(b->data, cap);
     }
@@ -613,11 +600,7 @@ size_t sf_text_literal_add_member(sf_text *t, size_t text_len, const char *key, 
 
 void sf_text_free(sf_text *t)
 {
-    if (t->mapped)
-        munmap(t->data, t->cap);
-    else
-        free(t->data);
-    t->mapped = false;
+    release_buffer(t);
     t->data = NULL;
     t->len = t->cap = 0;
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static void out_of_memory(size_t n)
 {
@@ -82,4 +83,20 @@ char *sf_asprintf(const char *fmt, ...)
     char *s = sf_vasprintf(fmt, ap);
     va_end(ap);
     return s;
+}
+
+void *sf_map_huge_pages(size_t size)
+{
+    size_t span = size + SF_HUGE_PAGE_BYTES; /* room to align */
+    char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    char *aligned =
+        (char *)(((uintptr_t)p + SF_HUGE_PAGE_BYTES - 1) & ~(uintptr_t)(SF_HUGE_PAGE_BYTES - 1));
+    if (aligned > p)
+        munmap(p, (size_t)(aligned - p));
+    if (p + span > aligned + size)
+        munmap(aligned + size, (size_t)(p + span - (aligned + size)));
+    madvise(aligned, size, MADV_HUGEPAGE); /* advice: ignored where huge pages are off */
+    return aligned;
 }
