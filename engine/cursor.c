@@ -124,7 +124,7 @@ static int64_t record_io(sf_cursor *c, const char *type, bool is_output, const j
                         .next_member = next ? next->next_member : NULL,
                         .next_member_len = next ? next->next_member_len : 0};
     c->last_event_id =
-        sf_exec_record_io(c->exec, c->last_event_id, type, &io, c->scope, next ? next->name : NULL);
+        sf_exec_record_io(c->exec, c->last_event_id, type, &io, c->scope);
     return c->last_event_id;
 }
 

@@ -196,7 +196,7 @@ int64_t sf_exec_record_text(sf_exec *e, int64_t previous_id, const char *type,
 }
 
 int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
-                          const sf_io_details *io, const char *scope, const char *next)
+                          const sf_io_details *io, const char *scope)
 {
     if (e->over || !e->history)
         return e->next_event_id;
@@ -209,16 +209,10 @@ int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
     } else {
         e->last_match = NULL;
     }
-    sf_event_parts ev = {.previous_id = previous_id,
-                         .type = type,
-                         .io = io,
-                         .scope = scope,
-                         .next = next,
-                         .next_member = io->next_member,
-                         .next_member_len = io->next_member_len};
+    sf_event_parts ev = {.previous_id = previous_id, .type = type, .io = io, .scope = scope};
     append_event(e, &ev);
-    sf_summary_apply_io(&e->summary, ev.id, io->is_output ? NULL : io->name,
-                        !io->is_output && type[0] == 'F' && strcmp(type, "FailStateEntered") == 0);
+    sf_summary_apply_io(&e->summary, ev.id, !io->is_output, io->name,
+                        !io->is_output && strcmp(type, "FailStateEntered") == 0);
     return ev.id;
 }
 

@@ -64,10 +64,10 @@ void sf_exec_free(sf_exec *e);
 int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
                           const char *scope, const char *next);
 /* Record a *StateEntered or *StateExited event from its details as text
- * (all borrowed): the path of every state entry and exit. Otherwise as
- * sf_exec_record_ex. */
+ * (all borrowed; an exit's next state is io->next_member): the path of
+ * every state entry and exit. Otherwise as sf_exec_record_ex. */
 int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
-                          const sf_io_details *io, const char *scope, const char *next);
+                          const sf_io_details *io, const char *scope);
 /* Record an event whose details are given as JSON text (borrowed), for
  * events the summary only counts (MapIteration*). A replay matches it by
  * `match` ({"name", "index"}; stolen; NULL when sf_exec_replay is NULL).

@@ -264,21 +264,15 @@ static void put_type_head(sf_text *b, const char *type)
 {
     static struct {
         char *type;
-        const char *seen_at; /* where the caller's text was last time */
         sf_text head;
     } kept[TYPE_HEADS_KEPT];
     static unsigned next_slot;
-    /* Callers pass the same literal again and again: try its address first
-     * (the text still decides), then the texts. */
-    for (unsigned pass = 0; pass < 2; pass++)
-        for (unsigned i = 0; i < TYPE_HEADS_KEPT && kept[i].type; i++)
-            if ((pass == 1 || kept[i].seen_at == type) && strcmp(kept[i].type, type) == 0) {
-                kept[i].seen_at = type;
-                sf_text_put(b, kept[i].head.data, kept[i].head.len);
-                return;
-            }
+    for (unsigned i = 0; i < TYPE_HEADS_KEPT && kept[i].type; i++)
+        if (strcmp(kept[i].type, type) == 0) {
+            sf_text_put(b, kept[i].head.data, kept[i].head.len);
+            return;
+        }
     unsigned i = next_slot++ % TYPE_HEADS_KEPT;
-    kept[i].seen_at = type;
     free(kept[i].type);
     kept[i].type = sf_strdup(type);
     kept[i].head.len = 0;
@@ -314,38 +308,30 @@ char *sf_history_io_head(const char *type, const char *name, bool is_output)
     return b.data;
 }
 
-/* The details of sf_io_details, in the key order jansson's details object
- * had before this path existed (stores written by either read alike). */
-static void put_io_details(sf_text *b, const sf_io_details *io)
+/* ,"assignedVariables":{...},"assignedVariablesDetails":{...} of an entry
+ * or exit event whose state assigned variables: each value as JSON text in
+ * a string, as AWS records it. */
+static void put_assigned(sf_text *b, const json_t *assigned)
 {
-    sf_text_put(b, io->value_literal, io->value_literal_len);
-    if (io->is_output)
-        SF_TEXT_PUT_LITERAL(b, ",\"outputDetails\":{\"truncated\":false}");
-    else
-        SF_TEXT_PUT_LITERAL(b, ",\"inputDetails\":{\"truncated\":false}");
-    if (io->assigned) {
-        /* Each assigned value as JSON text in a string, as AWS records it. */
-        sf_text value = {0};
-        const char *key;
-        json_t *v;
-        char sep = '{';
-        SF_TEXT_PUT_LITERAL(b, ",\"assignedVariables\":");
-        json_object_foreach((json_t *)io->assigned, key, v)
-        {
-            sf_text_put(b, &sep, 1);
-            sep = ',';
-            sf_text_put_string(b, key, strlen(key));
-            sf_text_put(b, ":", 1);
-            value.len = 0;
-            sf_text_put_json(&value, v);
-            sf_text_put_string(b, value.data, value.len);
-        }
-        if (sep == '{')
-            sf_text_put(b, "{", 1);
-        SF_TEXT_PUT_LITERAL(b, "},\"assignedVariablesDetails\":{\"truncated\":false}");
-        sf_text_free(&value);
+    sf_text value = {0};
+    const char *key;
+    json_t *v;
+    char sep = '{';
+    SF_TEXT_PUT_LITERAL(b, ",\"assignedVariables\":");
+    json_object_foreach((json_t *)assigned, key, v)
+    {
+        sf_text_put(b, &sep, 1);
+        sep = ',';
+        sf_text_put_string(b, key, strlen(key));
+        sf_text_put(b, ":", 1);
+        value.len = 0;
+        sf_text_put_json(&value, v);
+        sf_text_put_string(b, value.data, value.len);
     }
-    sf_text_put(b, "}", 1);
+    if (sep == '{')
+        sf_text_put(b, "{", 1);
+    SF_TEXT_PUT_LITERAL(b, "},\"assignedVariablesDetails\":{\"truncated\":false}");
+    sf_text_free(&value);
 }
 
 /* One more than n, in place: "129" -> "130", "99" -> "100". */
@@ -441,15 +427,16 @@ static void put_line_head(sf_history *h, sf_text *b, const sf_event_parts *e)
     b->len = (size_t)(w - b->data);
 }
 
-/* The details of a *StateEntered / *StateExited event and the members after
- * them, for the usual event with no assigned variables: one reservation. */
-static void put_io_line_rest(sf_text *b, const sf_io_details *io, const char *scope,
-                             size_t scope_len)
+/* The rest of a *StateEntered / *StateExited line: its details, in the key
+ * order jansson's details object had before this path existed (stores
+ * written by either read alike), then scope and next. The fixed-size parts
+ * go into room reserved once; only assigned variables, rare, are written
+ * piece by piece. */
+static void put_io_line_rest(sf_text *b, const sf_io_details *io, const char *scope)
 {
-    static const char input_details[] = ",\"inputDetails\":{\"truncated\":false}}";
-    static const char output_details[] = ",\"outputDetails\":{\"truncated\":false}}";
-    size_t need = io->head_len + io->value_literal_len + sizeof output_details + 10 + scope_len +
-                  io->next_member_len + 1;
+    static const char input_details[] = ",\"inputDetails\":{\"truncated\":false}";
+    static const char output_details[] = ",\"outputDetails\":{\"truncated\":false}";
+    size_t need = io->head_len + io->value_literal_len + sizeof output_details;
     if (b->len + need + 1 > b->cap)
         sf_text_reserve(b, need);
     char *w = b->data + b->len;
@@ -459,6 +446,15 @@ static void put_io_line_rest(sf_text *b, const sf_io_details *io, const char *sc
         w = raw_put(w, output_details, sizeof output_details - 1);
     else
         w = raw_put(w, input_details, sizeof input_details - 1);
+    b->len = (size_t)(w - b->data);
+    if (io->assigned)
+        put_assigned(b, io->assigned);
+    size_t scope_len = scope ? strlen(scope) : 0;
+    need = 1 + sizeof ",\"scope\":" + scope_len + io->next_member_len + 1;
+    if (b->len + need + 1 > b->cap)
+        sf_text_reserve(b, need);
+    w = b->data + b->len;
+    *w++ = '}'; /* the details */
     if (scope) {
         RAW_LITERAL(w, ",\"scope\":");
         w = raw_put(w, scope, scope_len);
@@ -474,35 +470,28 @@ void sf_history_append_parts(sf_history *h, const sf_event_parts *e)
     sf_text *b = &h->buf;
     h->line_start = b->len;
     put_line_head(h, b, e);
-    if (e->io && !e->io->assigned && !e->state && (!e->next || e->io->next_member)) {
-        put_io_line_rest(b, e->io, e->scope, e->scope ? strlen(e->scope) : 0);
+    if (e->io) {
+        put_io_line_rest(b, e->io, e->scope);
         end_line(h);
         return;
     }
-    if (e->io) {
-        sf_text_put(b, e->io->head, e->io->head_len);
-        put_io_details(b, e->io);
+    if (e->details) {
+        put_type_head(b, e->type);
+        sf_text_put_json(b, e->details);
+    } else if (e->details_text) {
+        put_type_head(b, e->type);
+        sf_text_put(b, e->details_text, e->details_text_len);
     } else {
-        if (e->details) {
-            put_type_head(b, e->type);
-            sf_text_put_json(b, e->details);
-        } else if (e->details_text) {
-            put_type_head(b, e->type);
-            sf_text_put(b, e->details_text, e->details_text_len);
-        } else {
-            /* Event types are the engine's own identifiers: nothing to escape. */
-            SF_TEXT_PUT_LITERAL(b, ",\"type\":\"");
-            sf_text_put(b, e->type, strlen(e->type));
-            sf_text_put(b, "\"", 1);
-        }
+        /* Event types are the engine's own identifiers: nothing to escape. */
+        SF_TEXT_PUT_LITERAL(b, ",\"type\":\"");
+        sf_text_put(b, e->type, strlen(e->type));
+        sf_text_put(b, "\"", 1);
     }
     if (e->scope) {
         SF_TEXT_PUT_LITERAL(b, ",\"scope\":");
         sf_text_put(b, e->scope, strlen(e->scope));
     }
-    if (e->next_member) {
-        sf_text_put(b, e->next_member, e->next_member_len);
-    } else if (e->next) {
+    if (e->next) {
         SF_TEXT_PUT_LITERAL(b, ",\"next\":");
         sf_text_put_string(b, e->next, strlen(e->next));
     }

@@ -77,9 +77,7 @@ typedef struct sf_event_parts {
     const char *details_text; /* else the details as JSON text; may be NULL */
     size_t details_text_len;
     const char *scope; /* the scope's JSON text (see sf_cursor.scope); may be NULL */
-    const char *next;  /* may be NULL */
-    const char *next_member; /* or "next" as the whole ,"next":"NAME" member */
-    size_t next_member_len;
+    const char *next;  /* not for io events, which carry their own; may be NULL */
     const char *state; /* ExecutionFailed: the state that failed; may be NULL */
 } sf_event_parts;
 void sf_history_append_parts(sf_history *h, const sf_event_parts *e);

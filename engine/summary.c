@@ -106,27 +106,22 @@ static bool ends_with(const char *s, size_t n, const char *suffix)
     return n > k && memcmp(s + n - k, suffix, k) == 0;
 }
 
-void sf_summary_apply_state_event(sf_summary *s, const char *type, int64_t id, const char *name)
+void sf_summary_apply_io(sf_summary *s, int64_t id, bool entered, const char *name,
+                         bool fail_state)
 {
     s->event_count++;
     s->last_event_id = id;
-    size_t n = strlen(type);
-    if (ends_with(type, n, "StateEntered")) {
+    if (entered) {
         remember_entered(s, name);
-        if (strcmp(type, "FailStateEntered") == 0)
+        if (fail_state)
             replace(&s->last_failure, s->last_entered);
     }
 }
 
-void sf_summary_apply_io(sf_summary *s, int64_t id, const char *entered_name, bool fail_state)
+void sf_summary_apply_state_event(sf_summary *s, const char *type, int64_t id, const char *name)
 {
-    s->event_count++;
-    s->last_event_id = id;
-    if (entered_name) {
-        remember_entered(s, entered_name);
-        if (fail_state)
-            replace(&s->last_failure, s->last_entered);
-    }
+    bool entered = ends_with(type, strlen(type), "StateEntered");
+    sf_summary_apply_io(s, id, entered, name, entered && strcmp(type, "FailStateEntered") == 0);
 }
 
 void sf_summary_apply_parts(sf_summary *s, const char *type, int64_t id, int64_t ms,

@@ -41,10 +41,11 @@ void sf_summary_apply_parts(sf_summary *s, const char *type, int64_t id, int64_t
 /* The same for a *StateEntered or *StateExited event, whose only detail
  * the summary needs is the state's name. */
 void sf_summary_apply_state_event(sf_summary *s, const char *type, int64_t id, const char *name);
-/* The same for an entry (entered_name set) or exit (NULL) event of the
- * engine's own recording, which knows which it is: no type to compare.
- * fail_state: the state entered is a Fail state. */
-void sf_summary_apply_io(sf_summary *s, int64_t id, const char *entered_name, bool fail_state);
+/* The same for an entry (entered) or exit event of the engine's own
+ * recording, which knows which it is: no type to compare. fail_state: the
+ * state entered is a Fail state. */
+void sf_summary_apply_io(sf_summary *s, int64_t id, bool entered, const char *name,
+                         bool fail_state);
 /* The state whose failure ended the execution, when the engine knows it
  * (recorded as "state" on ExecutionFailed). */
 void sf_summary_set_failed_state(sf_summary *s, const char *state);

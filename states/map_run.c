@@ -236,31 +236,17 @@ void map_run_fail(map_run *r, sf_error *err)
 
 /* ---- Items ---- */
 
-/* The "$$" of ItemSelector for item `index`: one shallow copy of the
- * context per run, its Map.Item.Index and Map.Item.Value replaced in place
- * for each item. Whatever a selected value kept (the whole context, Map,
- * Map.Item or the Index number) is never changed afterwards: a part with a
- * second reference is replaced by a fresh one instead. Borrows item. */
+/* The "$$" of an ItemSelector that reads more of it than the item's Value
+ * and Index (those need no context, see sf_eval_env): one shallow copy of
+ * the context per run, its Map member replaced for each item; a fresh copy
+ * if a selected value kept the whole object. Borrows item. */
 static json_t *item_selector_context(map_run *r, size_t index, json_t *item)
 {
     if (!r->item_context || r->item_context->refcount > 1) {
         json_decref(r->item_context);
         r->item_context = json_copy(sf_cursor_context(r->cursor)); /* shallow */
-        r->item_entry = NULL;
     }
-    json_t *map = r->item_entry ? json_object_get(r->item_context, "Map") : NULL;
-    if (!map || map->refcount > 1 || r->item_entry->refcount > 1) {
-        map = sf_map_item_context((int64_t)index, item);
-        r->item_entry = json_object_get(map, "Item");
-        json_object_set_new(r->item_context, "Map", map);
-        return r->item_context;
-    }
-    json_t *number = json_object_get(r->item_entry, "Index");
-    if (number->refcount == 1)
-        json_integer_set(number, (json_int_t)index);
-    else
-        json_object_set_new_nocheck(r->item_entry, "Index", json_integer((json_int_t)index));
-    json_object_set_nocheck(r->item_entry, "Value", item);
+    json_object_set_new(r->item_context, "Map", sf_map_item_context((int64_t)index, item));
     return r->item_context;
 }
 

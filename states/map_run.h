@@ -40,7 +40,6 @@ struct map_run {
     const map_impl *impl;
     json_t *input;        /* the effective input: "$" of ItemSelector */
     json_t *item_context; /* "$$" of ItemSelector, its Map member replaced per item */
-    json_t *item_entry;   /* its Map.Item, borrowed; NULL until made */
     map_reader *reader;   /* the items */
     size_t max_items;     /* ReaderConfig.MaxItems; 0: every item */
     size_t items_read;    /* items taken from the reader */
