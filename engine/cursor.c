@@ -25,9 +25,9 @@
 #include "engine/cursor.h"
 #include "engine/exec.h"
 #include "engine/json_alloc.h"
-#include "engine/jsonpath.h"
+#include "engine/lang/jsonpath.h"
 #include "engine/state_type.h"
-#include "engine/template.h"
+#include "engine/lang/template.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"
 

@@ -22,7 +22,7 @@
 #include <uv.h>
 #include "engine/definition.h"
 #include "engine/error.h"
-#include "engine/eval.h"
+#include "engine/lang/eval.h"
 
 typedef struct sf_exec sf_exec;
 typedef struct sf_cursor sf_cursor;

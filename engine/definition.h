@@ -23,8 +23,8 @@
 #include <stddef.h>
 #include <jansson.h>
 #include "engine/diag.h"
-#include "engine/jsonpath.h"
-#include "engine/template.h"
+#include "engine/lang/jsonpath.h"
+#include "engine/lang/template.h"
 
 typedef struct sf_state sf_state;
 typedef struct sf_machine sf_machine;

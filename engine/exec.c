@@ -20,7 +20,7 @@
  * caller (exit status 4).
  */
 #include "engine/exec.h"
-#include "engine/jsonpath.h"
+#include "engine/lang/jsonpath.h"
 #include "engine/loop_context.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"

@@ -9,7 +9,7 @@
  * when it is whole, as Java does; everything else is copied in runs.
  */
 #include "engine/json_text.h"
-#include "engine/jsonpath.h"
+#include "engine/lang/jsonpath.h"
 #include "engine/xalloc.h"
 
 #include <stdbool.h>

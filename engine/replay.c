@@ -14,7 +14,7 @@
  */
 #include "engine/replay.h"
 #include "engine/history.h"
-#include "engine/jsonpath.h" /* sf_json_compact */
+#include "engine/lang/jsonpath.h" /* sf_json_compact */
 #include "engine/xalloc.h"
 
 #include <stdlib.h>

@@ -38,7 +38,7 @@
  */
 #include "states/choice_rule.h"
 #include "engine/json_util.h"
-#include "engine/jsonpath.h"
+#include "engine/lang/jsonpath.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"
 

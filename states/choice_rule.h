@@ -19,7 +19,7 @@
 #include <jansson.h>
 #include "engine/diag.h"
 #include "engine/error.h"
-#include "engine/eval.h"
+#include "engine/lang/eval.h"
 
 typedef struct sf_choice_rule sf_choice_rule;
 

@@ -9,7 +9,7 @@
  * state meant to raise.
  */
 #include "engine/cursor.h"
-#include "engine/intrinsics.h"
+#include "engine/lang/intrinsics.h"
 #include "engine/json_util.h"
 #include "engine/xalloc.h"
 #include "states/states.h"

@@ -8,7 +8,7 @@
  * than the limit on its own can never be sent, and fails the Map Run with
  * States.Runtime naming its position and size rather than being dropped.
  */
-#include "engine/jsonpath.h"
+#include "engine/lang/jsonpath.h"
 #include "engine/xalloc.h"
 #include "states/map_batcher.h"
 

@@ -43,7 +43,7 @@
  * out of range, States.ExceedToleratedFailureThreshold (map_run.c).
  */
 #include "engine/exec.h"
-#include "engine/hash.h"
+#include "engine/lang/hash.h"
 #include "engine/json_util.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"

@@ -24,7 +24,7 @@
  * file disappears or cannot be read before its item is made. A prefix that
  * names nothing is not an error: the Map has no items, as on S3.
  */
-#include "engine/hash.h"
+#include "engine/lang/hash.h"
 #include "engine/json_util.h"
 #include "engine/xalloc.h"
 #include "states/map_reader.h"

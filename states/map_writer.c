@@ -18,7 +18,7 @@
  * be opened or written (disk full), a Prefix that would leave the bucket's
  * folder (a ".." segment or an absolute path).
  */
-#include "engine/jsonpath.h"
+#include "engine/lang/jsonpath.h"
 #include "engine/xalloc.h"
 #include "states/map_reader.h"
 #include "states/map_writer.h"

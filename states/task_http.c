@@ -25,7 +25,7 @@
  * is States.DataLimitExceeded.
  */
 #include "engine/json_util.h"
-#include "engine/jsonpath.h"
+#include "engine/lang/jsonpath.h"
 #include "engine/store.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "engine/jsonpath.h"
+#include "engine/lang/jsonpath.h"
 
 /* Parse a JSON literal written in a test; a typo fails the test. */
 static json_t *parse_json(const char *text)

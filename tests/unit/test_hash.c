@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/hash.h"
+#include "engine/lang/hash.h"
 
 static const char FIPS_448[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 static const char FIPS_896[] = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"

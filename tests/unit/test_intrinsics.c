@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/hash.h"
-#include "engine/intrinsics.h"
+#include "engine/lang/hash.h"
+#include "engine/lang/intrinsics.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

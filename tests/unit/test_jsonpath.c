@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/jsonpath.h"
+#include "engine/lang/jsonpath.h"
 #include "json_assert.h"
 
 static sf_path *compile_ok(const char *text, unsigned flags)

@@ -4,7 +4,7 @@
  * cause when a path matches nothing, and the diagnostics of bad templates.
  *
  * Intrinsic calls are tested in their own cases, which skip themselves
- * while engine/intrinsics.c cannot compile a call.
+ * while engine/lang/intrinsics.c cannot compile a call.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/intrinsics.h"
-#include "engine/jsonpath.h"
-#include "engine/template.h"
+#include "engine/lang/intrinsics.h"
+#include "engine/lang/jsonpath.h"
+#include "engine/lang/template.h"
 #include "json_assert.h"
 
 static sf_template *compile_ok(const char *tmpl_text)
@@ -84,7 +84,7 @@ static void check_diags(const char *tmpl_text, const expected_diag *want, size_t
     json_decref(tmpl);
 }
 
-/* Intrinsic cases need engine/intrinsics.c to compile calls. */
+/* Intrinsic cases need engine/lang/intrinsics.c to compile calls. */
 static bool intrinsics_available(void)
 {
     char *error = NULL;

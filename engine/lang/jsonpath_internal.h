@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
-#include "engine/jsonpath.h"
+#include "engine/lang/jsonpath.h"
 
 typedef enum jp_root {
     JP_ROOT_INPUT,    /* $      */

@@ -20,7 +20,7 @@
  * Every failure names what was wrong and its byte offset in the text, e.g.
  * "unexpected character ')' at offset 18, expected an argument".
  */
-#include "engine/intrinsic_internal.h"
+#include "engine/lang/intrinsic_internal.h"
 #include "engine/xalloc.h"
 
 #include <errno.h>

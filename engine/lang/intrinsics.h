@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include "engine/error.h"
-#include "engine/eval.h"
+#include "engine/lang/eval.h"
 
 typedef struct sf_intrinsic sf_intrinsic;
 

@@ -18,7 +18,7 @@
  * Failure cases: none; allocation failure aborts (xalloc.h). Strings from
  * jansson are valid UTF-8, which the UTF-16 helpers rely on.
  */
-#include "engine/intrinsic_internal.h"
+#include "engine/lang/intrinsic_internal.h"
 #include "engine/json_text.h"
 #include "engine/xalloc.h"
 

@@ -16,7 +16,7 @@
  *     which is AWS's order, not first-seen order.
  * Every type or value error fails with "Invalid arguments in States.Xxx".
  */
-#include "engine/intrinsic_internal.h"
+#include "engine/lang/intrinsic_internal.h"
 #include "engine/xalloc.h"
 
 #include <stdlib.h>

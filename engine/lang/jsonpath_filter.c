@@ -18,7 +18,7 @@
  *   - @.x alone tests existence, not truth: [?(@.flag)] keeps flag=false.
  * Nothing here can fail at run time: a filter is true or false.
  */
-#include "engine/jsonpath_internal.h"
+#include "engine/lang/jsonpath_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "engine/jsonpath.h"
+#include "engine/lang/jsonpath.h"
 
 typedef struct intrinsic_call intrinsic_call;
 

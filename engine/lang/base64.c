@@ -8,7 +8,7 @@
  * working locally. The only failure is out-of-memory, which aborts
  * (xalloc.h).
  */
-#include "engine/base64.h"
+#include "engine/lang/base64.h"
 #include "engine/xalloc.h"
 
 #include <stdint.h>

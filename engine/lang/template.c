@@ -32,9 +32,9 @@
  * wording there is not documented and this is our choice. An intrinsic's
  * failure is passed on unchanged.
  */
-#include "engine/template.h"
-#include "engine/intrinsics.h"
-#include "engine/jsonpath.h"
+#include "engine/lang/template.h"
+#include "engine/lang/intrinsics.h"
+#include "engine/lang/jsonpath.h"
 #include "engine/xalloc.h"
 
 #include <stdlib.h>

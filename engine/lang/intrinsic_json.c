@@ -15,7 +15,7 @@
  * deep mode, so a third argument of true (or "true") fails; any other value
  * means shallow — AWS accepts even the string "false" there.
  */
-#include "engine/intrinsic_internal.h"
+#include "engine/lang/intrinsic_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

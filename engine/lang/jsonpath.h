@@ -28,7 +28,7 @@
 
 #include <stdbool.h>
 #include <jansson.h>
-#include "engine/eval.h"
+#include "engine/lang/eval.h"
 
 typedef struct sf_path sf_path;
 

@@ -27,8 +27,8 @@
  *   - slices follow Python / RFC 9535: negative bounds count from the end,
  *     a negative step walks backwards.
  */
-#include "engine/jsonpath.h"
-#include "engine/jsonpath_internal.h"
+#include "engine/lang/jsonpath.h"
+#include "engine/lang/jsonpath_internal.h"
 #include "engine/xalloc.h"
 
 #include <stdlib.h>

@@ -24,7 +24,7 @@
 #include <jansson.h>
 #include "engine/diag.h"
 #include "engine/error.h"
-#include "engine/eval.h"
+#include "engine/lang/eval.h"
 
 typedef struct sf_template sf_template;
 

@@ -20,8 +20,8 @@
  *   - the path is not a reference path rooted at "$".
  * Missing fields are created as objects, as AWS does for ResultPath.
  */
-#include "engine/jsonpath.h"
-#include "engine/jsonpath_internal.h"
+#include "engine/lang/jsonpath.h"
+#include "engine/lang/jsonpath_internal.h"
 #include "engine/xalloc.h"
 
 #include <stdlib.h>

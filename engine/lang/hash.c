@@ -17,7 +17,7 @@
  * SHA: fractional parts of square and cube roots of the first primes); the
  * unit tests check every algorithm against the published test vectors.
  */
-#include "engine/hash.h"
+#include "engine/lang/hash.h"
 #include "engine/xalloc.h"
 
 #include <stdint.h>

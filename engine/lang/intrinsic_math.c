@@ -16,7 +16,7 @@
  * UUID is a version 4 UUID from getrandom(2). If the kernel cannot supply
  * random bytes the call fails rather than return a predictable value.
  */
-#include "engine/intrinsic_internal.h"
+#include "engine/lang/intrinsic_internal.h"
 #include "engine/xalloc.h"
 
 #include <errno.h>

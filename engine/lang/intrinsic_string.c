@@ -20,9 +20,9 @@
  * "SHA-384" or "SHA-512" exactly and returns lowercase hex; a non-string
  * value is hashed in its printed form (AWS hashes 123 rather than failing).
  */
-#include "engine/base64.h"
-#include "engine/hash.h"
-#include "engine/intrinsic_internal.h"
+#include "engine/lang/base64.h"
+#include "engine/lang/hash.h"
+#include "engine/lang/intrinsic_internal.h"
 #include "engine/xalloc.h"
 
 #include <stdlib.h>

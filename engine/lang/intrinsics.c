@@ -25,9 +25,9 @@
  * States.Runtime (which, unlike IntrinsicFailure, States.ALL does not catch).
  * stepfn follows the service; the name is one constant below.
  */
-#include "engine/intrinsics.h"
-#include "engine/intrinsic_internal.h"
-#include "engine/jsonpath.h"
+#include "engine/lang/intrinsics.h"
+#include "engine/lang/intrinsic_internal.h"
+#include "engine/lang/jsonpath.h"
 #include "engine/xalloc.h"
 
 #include <stdlib.h>

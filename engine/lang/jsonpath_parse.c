@@ -18,7 +18,7 @@
  * Nothing is evaluated here and the input text is never modified. On error
  * everything built so far is freed and the first error wins.
  */
-#include "engine/jsonpath_internal.h"
+#include "engine/lang/jsonpath_internal.h"
 #include "engine/xalloc.h"
 
 #include <errno.h>
