@@ -26,7 +26,7 @@
  * turned into a diagnostic with the pointer of the second occurrence.
  */
 #include "engine/definition.h"
-#include "engine/history.h"
+#include "engine/store/history.h"
 #include "engine/json_alloc.h"
 #include "engine/json_util.h"
 #include "engine/state_type.h"

@@ -19,9 +19,9 @@
 #include <uv.h>
 #include "engine/cursor.h"
 #include "engine/definition.h"
-#include "engine/history.h"
-#include "engine/replay.h"
-#include "engine/summary.h"
+#include "engine/store/history.h"
+#include "engine/store/replay.h"
+#include "engine/store/summary.h"
 
 typedef struct sf_exec sf_exec;
 typedef void (*sf_exec_done_cb)(sf_exec *e, void *data);

@@ -17,7 +17,7 @@
 #define SF_LOOP_CONTEXT_H
 
 #include <uv.h>
-#include "engine/invoke_http.h"
+#include "engine/invoke/invoke_http.h"
 
 typedef struct sf_loop_context {
     uv_loop_t *loop;

@@ -23,7 +23,7 @@
  * fail unless this execution's own ResultWriter wrote that bucket.
  */
 #include "engine/json_util.h"
-#include "engine/resources.h"
+#include "engine/invoke/resources.h"
 #include "engine/xalloc.h"
 #include "states/map.h"
 

@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <jansson.h>
 #include "engine/error.h"
-#include "engine/resources.h"
+#include "engine/invoke/resources.h"
 #include "states/map.h"
 
 typedef struct map_reader map_reader;

@@ -31,7 +31,7 @@
  * stepfn's own permissions.
  */
 #include "engine/cursor.h"
-#include "engine/history.h"
+#include "engine/store/history.h"
 #include "engine/json_util.h"
 #include "engine/loop_context.h"
 #include "engine/xalloc.h"

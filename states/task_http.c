@@ -26,7 +26,7 @@
  */
 #include "engine/json_util.h"
 #include "engine/lang/jsonpath.h"
-#include "engine/store.h"
+#include "engine/store/store.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"
 #include "states/task_internal.h"

@@ -16,9 +16,9 @@
 #include <jansson.h>
 #include "engine/definition.h"
 #include "engine/error.h"
-#include "engine/invoke_http.h"
-#include "engine/invoke_process.h"
-#include "engine/resources.h"
+#include "engine/invoke/invoke_http.h"
+#include "engine/invoke/invoke_process.h"
+#include "engine/invoke/resources.h"
 
 /* What a Resource string names. */
 typedef enum task_kind {

@@ -3,8 +3,8 @@
  */
 #include "tools/cli.h"
 #include "engine/json_alloc.h"
-#include "engine/history.h"
-#include "engine/store.h"
+#include "engine/store/history.h"
+#include "engine/store/store.h"
 #include "engine/xalloc.h"
 
 #include <stdarg.h>

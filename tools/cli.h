@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <jansson.h>
 #include "engine/diag.h"
-#include "engine/summary.h"
+#include "engine/store/summary.h"
 
 /* Exit statuses fixed by the design. */
 enum {

@@ -17,10 +17,10 @@
  * the folded summary) is freed: the execution keeps what it needs itself.
  */
 #include "engine/exec.h"
-#include "engine/history.h"
+#include "engine/store/history.h"
 #include "engine/json_util.h"
-#include "engine/resources.h"
-#include "engine/store.h"
+#include "engine/invoke/resources.h"
+#include "engine/store/store.h"
 #include "engine/xalloc.h"
 #include "states/states.h"
 #include "tools/cli.h"

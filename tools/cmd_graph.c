@@ -10,7 +10,7 @@
  * package, and a `dot` that fails is an I/O error (exit 4). PNG is binary
  * and is never written to a terminal.
  */
-#include "engine/store.h"
+#include "engine/store/store.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"
 #include "states/states.h"

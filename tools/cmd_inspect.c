@@ -3,7 +3,7 @@
  * All three only read; a torn last history line (a crash mid-write) is
  * reported on stderr and skipped, never trusted.
  */
-#include "engine/store.h"
+#include "engine/store/store.h"
 #include "engine/json_alloc.h"
 #include "engine/xalloc.h"
 #include "tools/cli.h"

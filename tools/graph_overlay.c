@@ -28,7 +28,7 @@
  * History that does not fit the definition (another version of it, a
  * damaged file) is counted in `unmatched` and otherwise ignored.
  */
-#include "engine/history.h"
+#include "engine/store/history.h"
 #include "engine/json_alloc.h"
 #include "tools/graph_overlay.h"
 #include "engine/error.h"

@@ -3,7 +3,7 @@
  *
  * Every step program is a stand-in for one Lambda function (or one AWS
  * service call) of the serverless labs, and follows stepfn's step contract
- * (engine/invoke_process.h): the event as JSON on stdin, the result as JSON
+ * (engine/invoke/invoke_process.h): the event as JSON on stdin, the result as JSON
  * on stdout, and on failure exit status 1 with a Lambda-style
  * {"errorType": "...", "errorMessage": "..."} line, which stepfn turns into
  * the Error and Cause that Retry and Catch see.

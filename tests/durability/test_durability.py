@@ -9,7 +9,7 @@ appends "STATE<TAB>PID<TAB>INPUT" to an invocation log before doing anything
 else, so a case knows exactly which steps ran and how often, and its result
 depends only on its input, so outputs compare across runs.
 
-Crashes come from engine/history.c's test hook (SQLite-style fault
+Crashes come from engine/store/history.c's test hook (SQLite-style fault
 injection): STEPFN_FAULT_CRASH_AFTER_EVENTS=N kills the engine with SIGKILL
 right after the Nth history line reached the file, STEPFN_FAULT_TORN_AT_EVENT=N
 writes half of the Nth line and then dies. Others are real kill -9s.

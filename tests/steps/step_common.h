@@ -1,7 +1,7 @@
 /*
  * step_common.h — what the test step programs share: reading the task input
  * from stdin and writing whole buffers. Step programs follow the contract of
- * engine/invoke_process.h: input JSON on stdin, result JSON on stdout.
+ * engine/invoke/invoke_process.h: input JSON on stdin, result JSON on stdout.
  */
 #ifndef STEP_COMMON_H
 #define STEP_COMMON_H

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "engine/crc32.h"
+#include "engine/store/crc32.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "engine/crc32.h"
-#include "engine/history.h"
+#include "engine/store/crc32.h"
+#include "engine/store/history.h"
 #include "engine/json_util.h"
 #include "engine/xalloc.h"
 

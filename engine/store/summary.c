@@ -3,8 +3,8 @@
  * DescribeExecution reports has a small fold step; others only bump the
  * counters.
  */
-#include "engine/summary.h"
-#include "engine/history.h"
+#include "engine/store/summary.h"
+#include "engine/store/history.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"
 

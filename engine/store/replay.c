@@ -12,8 +12,8 @@
  * records the rest afresh, which is the at-least-once behaviour the design
  * promises, never a crash.
  */
-#include "engine/replay.h"
-#include "engine/history.h"
+#include "engine/store/replay.h"
+#include "engine/store/history.h"
 #include "engine/lang/jsonpath.h" /* sf_json_compact */
 #include "engine/xalloc.h"
 

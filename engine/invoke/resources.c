@@ -11,7 +11,7 @@
  * (an S3 bucket or prefix as a local folder) likewise; that the folder
  * exists is checked when it is read, since a run may create it first.
  */
-#include "engine/resources.h"
+#include "engine/invoke/resources.h"
 #include "engine/diag.h"
 #include "engine/json_util.h"
 #include "engine/xalloc.h"

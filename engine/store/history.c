@@ -47,8 +47,8 @@
  *       Nth line, then raise(SIGKILL): the torn write a crash leaves.
  * Lines are counted per process, across every log it writes.
  */
-#include "engine/history.h"
-#include "engine/crc32.h"
+#include "engine/store/history.h"
+#include "engine/store/crc32.h"
 #include "engine/json_text.h"
 #include "engine/json_util.h"
 #include "engine/timestamp.h"

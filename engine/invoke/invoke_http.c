@@ -38,7 +38,7 @@
  * some request is in flight: an idle cached connection must not keep
  * `stepfn run` from ending, while an outstanding request must.
  *
- * libcurl is not linked in: the client loads it (engine/curl_loader.h) when
+ * libcurl is not linked in: the client loads it (engine/invoke/curl_loader.h) when
  * the first HTTP task of the loop runs, so runs without HTTP tasks never pay
  * for loading it and its TLS stack at start-up.
  *
@@ -53,8 +53,8 @@
  * server that dies mid-response is a transport error. Cancelling removes the
  * easy handle at once; curl closes or caches its connection.
  */
-#include "engine/invoke_http.h"
-#include "engine/curl_loader.h"
+#include "engine/invoke/invoke_http.h"
+#include "engine/invoke/curl_loader.h"
 #include "engine/xalloc.h"
 
 #include <ctype.h>

@@ -6,7 +6,7 @@
  * the final name (the temporary folder is removed). A stray temporary folder
  * (".tmp-*", left by a crash between mkdir and rename) is ignored by list.
  */
-#include "engine/store.h"
+#include "engine/store/store.h"
 #include "engine/xalloc.h"
 
 #include <dirent.h>

@@ -28,7 +28,7 @@
  * result is the same bit for bit, which tests/unit/test_crc32.c checks for
  * every length up to 1 KB against a bitwise reference.
  */
-#include "engine/crc32.h"
+#include "engine/store/crc32.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
  * the library, so a second client (another loop) gets the same copy. The
  * handle is never dlclosed (see the header).
  */
-#include "engine/curl_loader.h"
+#include "engine/invoke/curl_loader.h"
 #include "engine/xalloc.h"
 
 #include <dlfcn.h>

@@ -54,8 +54,8 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* pidfd_open */
 #endif
-#include "engine/invoke_process.h"
-#include "engine/process_spawn.h"
+#include "engine/invoke/invoke_process.h"
+#include "engine/invoke/process_spawn.h"
 #include "engine/xalloc.h"
 
 #include <errno.h>

@@ -46,7 +46,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* vfork, close_range */
 #endif
-#include "engine/process_spawn.h"
+#include "engine/invoke/process_spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
