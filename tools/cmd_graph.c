@@ -15,7 +15,7 @@
 #include "engine/xalloc.h"
 #include "states/states.h"
 #include "tools/cli.h"
-#include "tools/graph_dot.h"
+#include "tools/graph/graph_dot.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -12,8 +12,8 @@
 
 #include "engine/json_util.h"
 #include "engine/xalloc.h"
-#include "states/map_reader.h"
-#include "states/map_writer.h"
+#include "states/map/map_reader.h"
+#include "states/map/map_writer.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
  */
 #include "engine/lang/jsonpath.h"
 #include "engine/xalloc.h"
-#include "states/map_batcher.h"
+#include "states/map/map_batcher.h"
 
 #include <stdlib.h>
 #include <string.h>

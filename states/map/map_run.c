@@ -53,7 +53,7 @@
 #include "engine/exec.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"
-#include "states/map_run.h"
+#include "states/map/map_run.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -17,10 +17,10 @@
  * Node ids are the model's indices (n3), so names need no escaping there,
  * and nothing depends on hash order: the output is stable.
  */
-#include "tools/graph_dot.h"
+#include "tools/graph/graph_dot.h"
 #include "engine/state_type.h"
 #include "engine/xalloc.h"
-#include "tools/graph_labels.h"
+#include "tools/graph/graph_labels.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -11,9 +11,9 @@
 #define SF_GRAPH_DOT_H
 
 #include <stdbool.h>
-#include "tools/graph_model.h"
-#include "tools/graph_overlay.h"
-#include "tools/graph_text.h"
+#include "tools/graph/graph_model.h"
+#include "tools/graph/graph_overlay.h"
+#include "tools/graph/graph_text.h"
 
 typedef struct graph_dot_options {
     const char *rankdir; /* "TB" or "LR"; NULL: chosen from the model */

@@ -19,7 +19,7 @@
  */
 #include "engine/json_util.h"
 #include "engine/xalloc.h"
-#include "states/map.h"
+#include "states/map/map.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -24,7 +24,7 @@
 
 #include <stdint.h>
 #include <jansson.h>
-#include "tools/graph_model.h"
+#include "tools/graph/graph_model.h"
 
 /* In increasing precedence: a node shows the highest that applies. */
 typedef enum graph_status {

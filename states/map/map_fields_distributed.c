@@ -25,7 +25,7 @@
 #include "engine/json_util.h"
 #include "engine/invoke/resources.h"
 #include "engine/xalloc.h"
-#include "states/map.h"
+#include "states/map/map.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -47,8 +47,8 @@
 #include "engine/json_util.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"
-#include "states/map_run.h"
-#include "states/map_writer.h"
+#include "states/map/map_run.h"
+#include "states/map/map_writer.h"
 
 #include <stdlib.h>
 #include <string.h>

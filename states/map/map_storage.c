@@ -16,7 +16,7 @@
  * would not.
  */
 #include "engine/xalloc.h"
-#include "states/map_reader.h"
+#include "states/map/map_reader.h"
 
 #include <stdlib.h>
 #include <string.h>

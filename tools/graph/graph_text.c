@@ -12,7 +12,7 @@
  * Bytes that are not valid UTF-8 cannot come from jansson, but are replaced
  * rather than trusted.
  */
-#include "tools/graph_text.h"
+#include "tools/graph/graph_text.h"
 #include "engine/xalloc.h"
 
 #include <stdarg.h>

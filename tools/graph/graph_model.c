@@ -13,10 +13,10 @@
  * targets and states that did not compile have no node and no edges, which
  * the picture shows honestly as a dangling state.
  */
-#include "tools/graph_model.h"
+#include "tools/graph/graph_model.h"
 #include "engine/state_type.h"
 #include "engine/xalloc.h"
-#include "tools/graph_labels.h"
+#include "tools/graph/graph_labels.h"
 
 #include <math.h>
 #include <stdint.h>

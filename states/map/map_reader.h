@@ -22,7 +22,7 @@
 #include <jansson.h>
 #include "engine/error.h"
 #include "engine/invoke/resources.h"
-#include "states/map.h"
+#include "states/map/map.h"
 
 typedef struct map_reader map_reader;
 

@@ -16,7 +16,7 @@
  * read error (the system's message).
  */
 #include "engine/xalloc.h"
-#include "states/map_reader.h"
+#include "states/map/map_reader.h"
 
 #include <errno.h>
 #include <stdlib.h>

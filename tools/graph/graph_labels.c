@@ -8,11 +8,11 @@
  * graph of a broken definition is still drawn), so every field is checked
  * and anything unexpected prints as "?" instead of failing.
  */
-#include "tools/graph_labels.h"
+#include "tools/graph/graph_labels.h"
 #include "engine/json_alloc.h"
 #include "engine/state_type.h"
 #include "engine/xalloc.h"
-#include "tools/graph_text.h"
+#include "tools/graph/graph_text.h"
 
 #include <stdlib.h>
 #include <string.h>

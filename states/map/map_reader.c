@@ -11,7 +11,7 @@
  */
 #include "engine/json_util.h"
 #include "engine/xalloc.h"
-#include "states/map_reader.h"
+#include "states/map/map_reader.h"
 
 #include <errno.h>
 #include <stdarg.h>

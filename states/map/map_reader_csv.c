@@ -20,7 +20,7 @@
  * a NUL byte; text that is not UTF-8; a read error.
  */
 #include "engine/xalloc.h"
-#include "states/map_reader.h"
+#include "states/map/map_reader.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -20,8 +20,8 @@
  */
 #include "engine/lang/jsonpath.h"
 #include "engine/xalloc.h"
-#include "states/map_reader.h"
-#include "states/map_writer.h"
+#include "states/map/map_reader.h"
+#include "states/map/map_writer.h"
 
 #include <errno.h>
 #include <stdlib.h>

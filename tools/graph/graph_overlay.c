@@ -30,7 +30,7 @@
  */
 #include "engine/store/history.h"
 #include "engine/json_alloc.h"
-#include "tools/graph_overlay.h"
+#include "tools/graph/graph_overlay.h"
 #include "engine/error.h"
 #include "engine/state_type.h"
 #include "engine/timestamp.h"

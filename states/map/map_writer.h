@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include "engine/error.h"
-#include "states/map.h"
+#include "states/map/map.h"
 
 typedef struct map_writer map_writer;
 

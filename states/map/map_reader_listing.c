@@ -27,7 +27,7 @@
 #include "engine/lang/hash.h"
 #include "engine/json_util.h"
 #include "engine/xalloc.h"
-#include "states/map_reader.h"
+#include "states/map/map_reader.h"
 
 #include <dirent.h>
 #include <errno.h>

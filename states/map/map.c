@@ -27,8 +27,8 @@
 #include "engine/exec.h"
 #include "engine/json_util.h"
 #include "engine/xalloc.h"
-#include "states/map.h"
-#include "states/map_run.h"
+#include "states/map/map.h"
+#include "states/map/map_run.h"
 #include "states/states.h"
 
 #include <stdlib.h>

@@ -16,9 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
-#include "states/map.h"
-#include "states/map_batcher.h"
-#include "states/map_reader.h"
+#include "states/map/map.h"
+#include "states/map/map_batcher.h"
+#include "states/map/map_reader.h"
 
 typedef struct map_run map_run;
 typedef struct map_distributed map_distributed;

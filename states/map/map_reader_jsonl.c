@@ -10,7 +10,7 @@
  * system error.
  */
 #include "engine/xalloc.h"
-#include "states/map_reader.h"
+#include "states/map/map_reader.h"
 
 #include <errno.h>
 #include <stdlib.h>
