@@ -5,9 +5,10 @@
  * executions can wait at once in one process.
  *
  * Failure cases (States.Runtime, with AWS's cause text): a SecondsPath that
- * matches nothing or is not a non-negative integer; a TimestampPath that
- * matches nothing or is not an ISO-8601 extended offset date-time. A
- * timestamp in the past ends the wait at once.
+ * matches nothing, is negative, or is not a whole number; a TimestampPath
+ * that matches nothing or is not an ISO-8601 extended offset date-time; a
+ * delay of 2^31 seconds or more. A timestamp in the past ends the wait at
+ * once.
  */
 #include "engine/cursor.h"
 #include "engine/json_util.h"
@@ -111,6 +112,29 @@ static int64_t remaining_ms(sf_cursor *c, long long seconds)
     return left > 0 ? left : 0;
 }
 
+/* The longest delay the service accepts: it keeps a wait's end in a 32-bit
+ * count of seconds, so 2^31 s or more from now fails ("Wait state delay is
+ * too long."), whether it came from SecondsPath or a TimestampPath. */
+#define WAIT_DELAY_MAX_S 2147483647LL
+
+/* Why a SecondsPath value is no delay, in AWS's words, or NULL when it is
+ * one (then *secs holds it). A number with a fraction (1.5) or a value of
+ * another type "cannot be parsed as a long value"; a whole negative number
+ * "references a negative value". */
+static const char *seconds_value_problem(const json_t *v, long long *secs)
+{
+    if (!sf_json_as_integer(v, secs))
+        return "cannot be parsed as a long value";
+    if (*secs < 0)
+        return "references a negative value";
+    return NULL;
+}
+
+static void fail_delay_too_long(sf_cursor *c)
+{
+    sf_cursor_state_runtime_error(c, SF_ERR_RUNTIME, "Wait state delay is too long.");
+}
+
 /* Milliseconds to wait, from a path value; -1 with the cursor failed. */
 static int64_t delay_from_path(sf_cursor *c, const wait_impl *w, json_t *input)
 {
@@ -123,18 +147,26 @@ static int64_t delay_from_path(sf_cursor *c, const wait_impl *w, json_t *input)
     int64_t delay = -1;
     long long secs;
     int64_t ns;
-    if (w->seconds_path) {
-        if (v && sf_json_as_integer(v, &secs) && secs >= 0 && secs <= WAIT_SECONDS_MAX)
-            delay = remaining_ms(c, secs);
+    const char *problem;
+    if (w->seconds_path && !v) {
+        sf_cursor_state_runtime_error(
+            c, SF_ERR_RUNTIME, "The SecondsPath parameter does not reference an input value: %s",
+            sf_path_text(path));
+    } else if (w->seconds_path && (problem = seconds_value_problem(v, &secs))) {
+        sf_cursor_state_runtime_error(c, SF_ERR_RUNTIME, "The SecondsPath parameter %s: %s == %s",
+                                      problem, sf_path_text(path), shown);
+    } else if (w->seconds_path) {
+        if (secs > WAIT_DELAY_MAX_S)
+            fail_delay_too_long(c);
         else
-            sf_cursor_state_runtime_error(
-                c, SF_ERR_RUNTIME,
-                "The SecondsPath parameter does not reference a valid integer value: %s == %s",
-                sf_path_text(path), shown);
+            delay = remaining_ms(c, secs);
     } else {
         if (v && json_is_string(v) && sf_timestamp_parse(json_string_value(v), &ns)) {
             int64_t left = ns / 1000000 - sf_now_ms();
-            delay = left > 0 ? left : 0;
+            if (left / 1000 > WAIT_DELAY_MAX_S)
+                fail_delay_too_long(c);
+            else
+                delay = left > 0 ? left : 0;
         } else {
             sf_cursor_state_runtime_error(c, SF_ERR_RUNTIME,
                                           "The TimestampPath parameter does not reference a "

@@ -10,7 +10,12 @@
  * The grammar follows Jayway JSONPath, which AWS Step Functions uses:
  *   - dot names take any character but '.', '[' and spaces; a '(' would make
  *     them a function call (`length()`), which ASL does not support;
- *   - bracket names are quoted with ' or " and take JSON-style escapes;
+ *   - bracket names are quoted with ' or "; a backslash keeps the next
+ *     character from closing the name, and only before the quote that
+ *     delimits the name is it dropped: AWS reads $['Test\""Name"'] as the
+ *     key Test\""Name" (recorded on the service), so a backslash before any
+ *     other character, the other quote included, is part of the key;
+ *   - string literals in filters take JSON-style escapes;
  *   - `..` (deep scan) is followed by a name, '*' or a bracket;
  *   - leading and trailing spaces around the whole path are ignored.
  * ASL adds the roots `$$` (context object) and `$name` (a variable).
@@ -286,8 +291,30 @@ static bool read_escape(parser *ps, char *out, size_t *len)
     return fail_at(ps, at, "unknown escape '\\%c'", c ? c : ' ');
 }
 
-/* A string quoted with ' or ", as in ['a b'] or a filter literal. */
-static bool parse_quoted(parser *ps, char **text, size_t *len)
+/* A backslash and what follows in a bracket name: the delimiting quote
+ * alone, or both characters as they stand (see the grammar above). */
+static void read_name_escape(parser *ps, char quote, char *out, size_t *len)
+{
+    ps->pos++; /* the backslash */
+    char c = at_end(ps) ? '\0' : ps->text[ps->pos];
+    if (c == quote) {
+        ps->pos++;
+        out[0] = quote;
+        *len = 1;
+    } else if (c == '\0') {
+        out[0] = '\\';
+        *len = 1;
+    } else {
+        ps->pos++;
+        out[0] = '\\';
+        out[1] = c;
+        *len = 2;
+    }
+}
+
+/* A string quoted with ' or ": a bracket name as in ['a b'] (raw, escapes
+ * as read_name_escape says) or a filter literal (JSON-style escapes). */
+static bool parse_quoted(parser *ps, bool raw, char **text, size_t *len)
 {
     size_t open = ps->pos;
     char quote = ps->text[ps->pos++];
@@ -304,7 +331,9 @@ static bool parse_quoted(parser *ps, char **text, size_t *len)
         if (n + 4 >= cap)
             buf = sf_realloc(buf, cap *= 2);
         size_t add = 1;
-        if (c == '\\') {
+        if (c == '\\' && raw) {
+            read_name_escape(ps, quote, buf + n, &add);
+        } else if (c == '\\') {
             if (!read_escape(ps, buf + n, &add)) {
                 free(buf);
                 return false;
@@ -410,7 +439,7 @@ static bool parse_name_bracket(parser *ps, jp_step *s)
     for (;;) {
         char *text;
         size_t len;
-        if (!parse_quoted(ps, &text, &len))
+        if (!parse_quoted(ps, true, &text, &len))
             return false;
         add_name(s, text, len);
         skip_spaces(ps);
@@ -672,7 +701,7 @@ static json_t *parse_literal(parser *ps)
     if (c == '\'' || c == '"') {
         char *text;
         size_t len;
-        if (!parse_quoted(ps, &text, &len))
+        if (!parse_quoted(ps, false, &text, &len))
             return NULL;
         json_t *v = json_stringn(text, len);
         free(text);
