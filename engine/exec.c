@@ -7,7 +7,9 @@
  * handle, started only while something is buffered, flushes the log right
  * before the loop waits for I/O: the log on disk is never more than one loop
  * turn behind, and no step that waits on the outside world (a process, a
- * timer, a request) starts without its events being written first.
+ * timer, a request) starts without its events being written first. A turn
+ * that runs long is written as it goes, by size and by age (see
+ * SF_HISTORY_WRITE_LATEST_MS), so it is never more than 200 ms behind.
  *
  * Ending. When the root cursor ends (or the execution times out, or is
  * aborted) the final event is recorded, the log is closed with the fsync
@@ -44,10 +46,19 @@
  * cache instead of growing through fresh pages (a page fault per 4 KB). */
 #define SF_HISTORY_WRITE_EARLY_BYTES (256 * 1024)
 
+/* And past this many milliseconds since the oldest buffered event: a turn
+ * that never ends (states that finish at once, each costly, or a loop of
+ * them under the drive budget that a busy loop keeps rescheduling) must not
+ * keep what it recorded in memory only, where a kill -9 would lose it. The
+ * check compares the event's own timestamp, taken anyway: no clock read or
+ * system call of its own. */
+#define SF_HISTORY_WRITE_LATEST_MS 200
+
 struct sf_exec {
     uv_loop_t *loop;
     sf_definition *def;
     sf_history *history;
+    int64_t buffered_since_ms; /* timestamp of the oldest unwritten event; 0: none */
     sf_summary summary;
     int64_t next_event_id;
     json_t *context_base;
@@ -98,6 +109,7 @@ static void flush_history(uv_prepare_t *p)
         end_execution(e, NULL, NULL);
         return;
     }
+    e->buffered_since_ms = 0;
     drop_finished_replay(e);
     if (e->history && !e->ready_head &&
         sf_loop_context_get(e->loop)->executions > SF_EXECS_KEEPING_HISTORY_OPEN) {
@@ -137,12 +149,17 @@ static void append_event(sf_exec *e, sf_event_parts *ev)
     sf_history_append_parts(e->history, ev);
     if (!uv_is_active((uv_handle_t *)&e->flush_prepare))
         uv_prepare_start(&e->flush_prepare, flush_history);
-    if (sf_history_buffered(e->history) > SF_HISTORY_WRITE_EARLY_BYTES) {
+    if (!e->buffered_since_ms)
+        e->buffered_since_ms = ev->timestamp_ms;
+    if (sf_history_buffered(e->history) > SF_HISTORY_WRITE_EARLY_BYTES ||
+        ev->timestamp_ms - e->buffered_since_ms >= SF_HISTORY_WRITE_LATEST_MS) {
         /* A failure leaves the lines buffered; the flush at the end of the
          * turn meets it again and stops the execution there, outside the
          * state that is recording. */
         char *err = NULL;
-        if (sf_history_flush(e->history, false, &err) != 0)
+        if (sf_history_flush(e->history, false, &err) == 0)
+            e->buffered_since_ms = 0;
+        else
             free(err);
     }
 }
