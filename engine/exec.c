@@ -54,11 +54,17 @@
  * system call of its own. */
 #define SF_HISTORY_WRITE_LATEST_MS 200
 
+/* How often (loop time) a running execution checks that its history file is
+ * still where the store says (sf_history_check_place): a store folder moved
+ * or replaced during a run stops it within this time. */
+#define SF_HISTORY_PLACE_CHECK_MS 1000
+
 struct sf_exec {
     uv_loop_t *loop;
     sf_definition *def;
     sf_history *history;
     int64_t buffered_since_ms; /* timestamp of the oldest unwritten event; 0: none */
+    uint64_t place_check_at;   /* loop time of the next sf_history_check_place */
     sf_summary summary;
     int64_t next_event_id;
     json_t *context_base;
@@ -104,6 +110,16 @@ static void flush_history(uv_prepare_t *p)
     uv_prepare_stop(p);
     sf_event_clock_turn_ends();
     char *err = NULL;
+    if (e->history && uv_now(e->loop) >= e->place_check_at) {
+        /* Checked before this turn's write: a file that left its place gets
+         * nothing new from the steps that follow. */
+        e->place_check_at = uv_now(e->loop) + SF_HISTORY_PLACE_CHECK_MS;
+        if (sf_history_check_place(e->history, &err) != 0) {
+            e->store_error = err;
+            end_execution(e, NULL, NULL);
+            return;
+        }
+    }
     if (e->history && sf_history_flush(e->history, false, &err) != 0) {
         e->store_error = err;
         end_execution(e, NULL, NULL);

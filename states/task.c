@@ -34,6 +34,7 @@
 #include "engine/store/history.h"
 #include "engine/json_util.h"
 #include "engine/loop_context.h"
+#include "engine/utf8.h"
 #include "engine/xalloc.h"
 #include "states/states.h"
 #include "states/task_internal.h"
@@ -325,16 +326,27 @@ static void start_timers(task_attempt *a, bool heartbeats)
 
 /* ---- Finishing an invocation ---- */
 
-static void program_done(void *data, const sf_process_result *r)
+/* A program's stderr goes into causes and events as text: bytes that are
+ * not UTF-8 become U+FFFD (engine/utf8.h) rather than lose it all. */
+static void program_done(void *data, const sf_process_result *raw)
 {
     task_attempt *a = data;
     a->process = NULL; /* it frees itself after this callback */
+    sf_process_result r = *raw;
+    char *err_text = sf_utf8_repair(raw->err, raw->err_len, &r.err_len);
+    r.err = err_text;
     sf_error err = SF_ERROR_INIT;
-    json_t *result = task_process_result(a->target.argv[0], r, &err);
+    json_t *result = task_process_result(a->target.argv[0], &r, &err);
+    if (!result && err.cause) { /* it may quote stdout, or jansson's view of it */
+        char *cause = sf_utf8_repair(err.cause, strlen(err.cause), NULL);
+        free(err.cause);
+        err.cause = cause;
+    }
     if (result)
-        succeed(a, result, r->err, r->err_len);
+        succeed(a, result, r.err, r.err_len);
     else
-        fail(a, "TaskFailed", &err, r->err, r->err_len);
+        fail(a, "TaskFailed", &err, r.err, r.err_len);
+    free(err_text);
 }
 
 static void http_done(void *data, const sf_http_response *resp)
