@@ -38,15 +38,27 @@ static bool is_end(const char *type)
            strcmp(type, "ExecutionTimedOut") == 0 || strcmp(type, "ExecutionAborted") == 0;
 }
 
-/* The event at position i (0-based) against the one before it. */
-static char *event_damage(const json_t *ev, size_t i, const char *before_type)
+static bool has_id_after(const json_t *events, size_t i, json_int_t id)
 {
+    for (size_t k = i + 1; k < json_array_size(events); k++)
+        if (json_integer_value(json_object_get(json_array_get(events, k), "id")) == id)
+            return true;
+    return false;
+}
+
+/* The event at position i (0-based) against the one before it. */
+static char *event_damage(const json_t *events, size_t i, const char *before_type)
+{
+    const json_t *ev = json_array_get(events, i);
     json_int_t want = (json_int_t)i + 1;
     json_int_t id = json_integer_value(json_object_get(ev, "id"));
     json_int_t previous = json_integer_value(json_object_get(ev, "previousEventId"));
     const char *type = json_string_value(json_object_get(ev, "type"));
     if (!json_is_integer(json_object_get(ev, "id")) || !type)
         return sf_asprintf("event %lld has no id or no type", (long long)want);
+    if (id > want && has_id_after(events, i, want))
+        return sf_asprintf("event %lld comes before event %lld: lines were moved by hand",
+                           (long long)id, (long long)want);
     if (id > want)
         return sf_asprintf("event %lld is missing (the event after %lld has id %lld): a line was "
                            "deleted",
@@ -76,11 +88,10 @@ char *sf_history_damage(const json_t *events, size_t corrupted_lines)
                            corrupted_lines);
     const char *before_type = NULL;
     for (size_t i = 0; i < json_array_size(events); i++) {
-        const json_t *ev = json_array_get(events, i);
-        char *why = event_damage(ev, i, before_type);
+        char *why = event_damage(events, i, before_type);
         if (why)
             return why;
-        before_type = json_string_value(json_object_get(ev, "type"));
+        before_type = json_string_value(json_object_get(json_array_get(events, i), "type"));
     }
     return NULL;
 }
