@@ -12,8 +12,9 @@
  *
  * Durability. Events are appended to a memory buffer and written with one
  * write(2) per loop turn (the engine calls sf_history_flush before the loop
- * waits for anything), so a killed process (kill -9, OOM) loses nothing it
- * recorded: the data is in the kernel. What a power loss can lose depends
+ * waits for anything, and during a long turn once 256 KB or 200 ms have
+ * gathered: see exec.c), so a killed process (kill -9, OOM) loses nothing
+ * it recorded: the data is in the kernel. What a power loss can lose depends
  * on the fsync policy:
  *   never  — the OS writes back when it likes (usually within 30 s);
  *   end    — (default) fsync when the execution ends, so a finished
