@@ -326,8 +326,20 @@ static void start_timers(task_attempt *a, bool heartbeats)
 
 /* ---- Finishing an invocation ---- */
 
-/* A program's stderr goes into causes and events as text: bytes that are
- * not UTF-8 become U+FFFD (engine/utf8.h) rather than lose it all. */
+/* A cause may quote what a program or a server sent (stdout, a response
+ * body, jansson's view of them): bytes that are not UTF-8 become U+FFFD
+ * (engine/utf8.h), or the cause could not be recorded at all. */
+static void repair_cause(sf_error *err)
+{
+    if (!err->cause)
+        return;
+    char *cause = sf_utf8_repair(err->cause, strlen(err->cause), NULL);
+    free(err->cause);
+    err->cause = cause;
+}
+
+/* A program's stderr goes into causes and events as text: repaired the
+ * same way, rather than lost. */
 static void program_done(void *data, const sf_process_result *raw)
 {
     task_attempt *a = data;
@@ -337,11 +349,7 @@ static void program_done(void *data, const sf_process_result *raw)
     r.err = err_text;
     sf_error err = SF_ERROR_INIT;
     json_t *result = task_process_result(a->target.argv[0], &r, &err);
-    if (!result && err.cause) { /* it may quote stdout, or jansson's view of it */
-        char *cause = sf_utf8_repair(err.cause, strlen(err.cause), NULL);
-        free(err.cause);
-        err.cause = cause;
-    }
+    repair_cause(&err);
     if (result)
         succeed(a, result, r.err, r.err_len);
     else
@@ -361,6 +369,7 @@ static void http_done(void *data, const sf_http_response *resp)
         result = task_http_invoke_result(resp, &err);
     else
         result = task_http_post_result(resp, a->target.url, &err);
+    repair_cause(&err);
     if (result)
         succeed(a, result, NULL, 0);
     else
