@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 import unittest
+import zlib
 
 STEPFN = None
 STEPS = None
@@ -500,6 +501,20 @@ class EditedHistory(HostileCase):
         n = len(open(self.ws.history_path("e"), "rb").read().splitlines()) - 2
         self.check_refused(path, f"event 2 comes after event {n}: lines were moved, copied or "
                                  "appended by hand")
+
+    def test_well_formed_event_appended_after_the_end(self):
+        # Numbered and checksummed as the engine would: only its place
+        # after ExecutionFailed gives it away.
+        def forge(lines):
+            n = len(lines) + 1
+            body = (f'{{"id":{n},"previousEventId":{n - 1},'
+                    f'"timestamp":"2026-01-01T00:00:00.000Z","type":"PassStateEntered",'
+                    f'"stateEnteredEventDetails":{{"name":"A","input":"{{}}"}}').encode()
+            return lines + [body + b',"crc":"%08x"}\n' % zlib.crc32(body)]
+        path = self.edited(forge)
+        n = len(open(path, "rb").read().splitlines())
+        self.check_refused(path, f"event {n} (PassStateEntered) follows the execution's end "
+                                 "(ExecutionFailed)")
 
     def test_events_reordered(self):
         path = self.edited(lambda lines: lines[:2] + [lines[3], lines[2]] + lines[4:])
