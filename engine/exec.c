@@ -112,7 +112,7 @@ static void flush_history(uv_prepare_t *p)
     uv_prepare_stop(p);
     sf_event_clock_turn_ends();
     char *err = NULL;
-    if (e->store_error) { /* found by cannot_record */
+    if (e->store_error) { /* found while recording: see cannot_record */
         end_execution(e, NULL, NULL);
         return;
     }
@@ -187,14 +187,14 @@ static void append_event(sf_exec *e, sf_event_parts *ev)
         e->buffered_since_ms = ev->timestamp_ms;
     if (sf_history_buffered(e->history) > SF_HISTORY_WRITE_EARLY_BYTES ||
         ev->timestamp_ms - e->buffered_since_ms >= SF_HISTORY_WRITE_LATEST_MS) {
-        /* A failure leaves the lines buffered; the flush at the end of the
-         * turn meets it again and stops the execution there, outside the
-         * state that is recording. */
+        /* A failure (a full disk) stops the execution at once: nothing more
+         * is recorded or run (cannot_record), and the flush at the end of
+         * the turn ends it there, outside the state that is recording. */
         char *err = NULL;
         if (sf_history_flush(e->history, false, &err) == 0)
             e->buffered_since_ms = 0;
         else
-            free(err);
+            e->store_error = err;
     }
 }
 
