@@ -169,6 +169,21 @@ RETRIED_MAP = {
 }
 RETRIED_MAP_INPUT = {"items": [{"n": 0}, {"n": 1, "flaky": True}, {"n": 2}]}
 
+# The same for a Parallel: one branch, a task that succeeds, then one that
+# fails the first time; the retry runs the whole branch again.
+RETRIED_PARALLEL = {
+    "StartAt": "Fan",
+    "States": {"Fan": {
+        "Type": "Parallel", "End": True,
+        "Parameters": {"n.$": "$.n", "attempt.$": "$$.State.RetryCount"},
+        "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+        "Branches": [{"StartAt": "Sturdy", "States": {
+            "Sturdy": {"Type": "Task", "Resource": "record", "ResultPath": "$.sturdy",
+                       "Next": "Flaky"},
+            "Flaky": {"Type": "Task", "Resource": "flaky", "End": True}}}]}},
+}
+RETRIED_PARALLEL_INPUT = {"n": 1}
+
 
 def chain(*states):
     """A top-level machine of Task states run in order: (name, resource)."""
@@ -583,8 +598,9 @@ class CrashAtEveryWrite(DurabilityCase):
 
 
 class CrashInRunsThatNeverWait(DurabilityCase):
-    """Runs whose states finish at once (Wait 0, Pass, Choice) and a Map
-    retried after a failed attempt, killed at every history write."""
+    """Runs whose states finish at once (Wait 0, Pass, Choice), and a Map or
+    a Parallel retried after a failed attempt, killed at every history
+    write."""
 
     def test_wait_0_loop_killed_at_every_history_write_then_resumed(self):
         output, count = self.uninterrupted(NEVER_YIELDS, NEVER_YIELDS_INPUT, once=False)
@@ -648,10 +664,10 @@ class CrashInRunsThatNeverWait(DurabilityCase):
         if twice:
             raise AssertionError(f"two attempts share an iteration scope: {twice}")
 
-    def crash_retried_map_then_resume(self, n, output):
+    def crash_retried_then_resume(self, machine, input_doc, n, output):
         ws = Workspace()
         try:
-            p = ws.run(RETRIED_MAP, "cut", RETRIED_MAP_INPUT, env={FAULT_VARS[0]: str(n)})
+            p = ws.run(machine, "cut", input_doc, env={FAULT_VARS[0]: str(n)})
             if p.returncode != -signal.SIGKILL:
                 raise AssertionError(f"run exited {p.returncode}, expected SIGKILL: {p.stderr}")
             ws.wait_for_steps_to_end()
@@ -667,26 +683,39 @@ class CrashInRunsThatNeverWait(DurabilityCase):
         finally:
             ws.cleanup()
 
-    def test_retried_map_killed_at_every_write_of_its_second_attempt_then_resumed(self):
+    def check_retried_killed_at_every_write(self, machine, input_doc, started_type):
+        """Run machine (its first attempt fails, its retry succeeds), then
+        kill it at every write from the first attempt's failure on (a crash
+        before could let the flaky task succeed at its first attempt: a
+        different run) and resume. Returns the uninterrupted output."""
         ws = Workspace()
         try:
-            p = ws.run(RETRIED_MAP, "whole", RETRIED_MAP_INPUT)
+            p = ws.run(machine, "whole", input_doc)
             self.assertEqual(p.returncode, 0, p.stderr)
             output = json.loads(json.loads(p.stdout)["output"])
             events = self.check_succeeded_like(ws, "whole", output, once=False)
             self.check_attempt_scopes(events)
         finally:
             ws.cleanup()
+        self.assertEqual([e["type"] for e in events].count(started_type), 2)
+        failed = next(e["id"] for e in events if e["type"] == "TaskFailed")
+        failures = in_parallel(
+            lambda n: self.crash_retried_then_resume(machine, input_doc, n, output),
+            range(failed, len(events) + 1))
+        self.assertEqual(failures, [], "\n".join(["crash after event N:"] + failures))
+        return output
+
+    def test_retried_map_killed_at_every_write_of_its_second_attempt_then_resumed(self):
+        output = self.check_retried_killed_at_every_write(RETRIED_MAP, RETRIED_MAP_INPUT,
+                                                          "MapStateStarted")
         # The second attempt's result: every item ran with attempt 1.
         self.assertEqual([o["got"]["attempt"] for o in output], [1, 1, 1])
-        starts = [e["id"] for e in events if e["type"] == "MapStateStarted"]
-        self.assertEqual(len(starts), 2)
-        # From the first attempt's failure on: a crash before it could let
-        # the flaky item succeed at its first attempt, a different run.
-        failed = next(e["id"] for e in events if e["type"] == "TaskFailed")
-        failures = in_parallel(lambda n: self.crash_retried_map_then_resume(n, output),
-                               range(failed, len(events) + 1))
-        self.assertEqual(failures, [], "\n".join(["crash after event N:"] + failures))
+
+    def test_retried_parallel_killed_at_every_write_of_its_second_attempt_then_resumed(self):
+        output = self.check_retried_killed_at_every_write(
+            RETRIED_PARALLEL, RETRIED_PARALLEL_INPUT, "ParallelStateStarted")
+        self.assertEqual(output[0]["got"]["attempt"], 1)
+        self.assertEqual(output[0]["got"]["sturdy"]["got"], {"n": 1, "attempt": 1})
 
 
 class CrashDuringReplay(DurabilityCase):
