@@ -48,10 +48,18 @@ static void run_current_state(sf_cursor *c);
 
 /* ---- Events ---- */
 
+/* A retry's first event begins its attempt (see attempt_event_id). */
+static inline void note_attempt_event(sf_cursor *c, int64_t id)
+{
+    if (!c->attempt_event_id)
+        c->attempt_event_id = id;
+}
+
 int64_t sf_cursor_event(sf_cursor *c, const char *type, json_t *details)
 {
     int64_t id = sf_exec_record(c->exec, c->last_event_id, type, details, c->scope);
     c->last_event_id = id;
+    note_attempt_event(c, id);
     return id;
 }
 
@@ -61,6 +69,7 @@ int64_t sf_cursor_event_text(sf_cursor *c, const char *type, const sf_text *deta
     json_t *match = sf_exec_replay(c->exec) ? json_object() : NULL;
     c->last_event_id = sf_exec_record_text(c->exec, c->last_event_id, type, details->data,
                                            details->len, match, c->scope);
+    note_attempt_event(c, c->last_event_id);
     return c->last_event_id;
 }
 
@@ -263,6 +272,7 @@ static void retry_timer_fired(uv_timer_t *t)
 {
     sf_cursor *c = t->data;
     drop_context(c); /* $$.State.RetryCount changed */
+    c->attempt_event_id = 0; /* set by the retry's first event */
     /* Run the state under the drive loop's guard, as enter_state runs
      * inside drive(): a retried state can end at once (a Task whose next
      * outcome is replayed from the history on resume, a Parallel of Pass
@@ -619,6 +629,7 @@ static void skip_recorded_state(sf_cursor *c, sf_state *st, json_t *input, json_
     c->state = st;
     c->input = input;
     c->entered_event_id = json_integer_value(json_object_get(entered, "id"));
+    c->attempt_event_id = c->entered_event_id;
     c->last_event_id = json_integer_value(json_object_get(exited, "id"));
     const char *text = json_string_value(
         json_object_get(json_object_get(exited, "stateExitedEventDetails"), "output"));
@@ -690,6 +701,7 @@ static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
     c->retry_attempts = st->retrier_count ? sf_calloc(st->retrier_count, sizeof(int)) : NULL;
     render_literal(c, input); /* usually the previous exit's */
     c->entered_event_id = record_io(c, st->entered_event, false, NULL, NULL);
+    c->attempt_event_id = c->entered_event_id;
     if (sf_exec_last_match(c->exec)) /* resuming a state in flight: keep its clock */
         c->entered_ms = recorded_ms(sf_exec_last_match(c->exec));
     release_large_literal(c);
@@ -853,7 +865,12 @@ static void make_child_scope(sf_cursor *c, const sf_cursor *parent, size_t index
     }
     sf_text_put_string(&t, parent->state->name, strlen(parent->state->name));
     sf_text_put(&t, ",", 1);
-    sf_text_put_int(&t, parent->entered_event_id);
+    /* The first attempt's scopes are named by the entry, as in histories
+     * written before retries had scopes of their own; a retry's by its own
+     * first event, so that a resumed retry never matches an earlier
+     * attempt's events of the same iteration or branch. */
+    sf_text_put_int(&t, parent->attempt_event_id ? parent->attempt_event_id
+                                                 : parent->entered_event_id);
     sf_text_put(&t, ",", 1);
     sf_text_put_int(&t, (long long)index);
     sf_text_put(&t, "]", 1);

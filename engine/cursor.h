@@ -43,6 +43,12 @@ struct sf_cursor {
     int64_t entered_ms;      /* when the current state was entered */
     int64_t entered_event_id;
     int64_t last_event_id; /* previousEventId for this cursor's next event */
+    /* The event that began the current attempt of the state: its entry for
+     * the first, the first event recorded by a retry (MapStateStarted,
+     * ParallelStateStarted) for the others; 0 until that is recorded. It
+     * names the children's scopes (below), so that each attempt of a
+     * retried Map or Parallel has scopes of its own. */
+    int64_t attempt_event_id;
     int *retry_attempts;   /* per retrier of the current state */
     int retry_count;       /* $$.State.RetryCount */
     uv_timer_t *retry_timer;
@@ -50,9 +56,10 @@ struct sf_cursor {
     /* Where this cursor runs, for readers of the history (replay, graphs):
      * NULL at the top level, else the parent's scope followed by three
      * members: the owning state's name, the id of the event that entered
-     * that state (a state entered twice, in a loop, gives two scopes), and
-     * the branch or iteration index, e.g. ["Fan out", 5, 1, "Each file",
-     * 12, 7]. Recorded as "scope" on every event this cursor writes, so
+     * that state (a state entered twice, in a loop, gives two scopes; a
+     * retry of it, the id of the retry's first event: see
+     * attempt_event_id), and the branch or iteration index, e.g.
+     * ["Fan out", 5, 1, "Each file", 12, 7]. Recorded as "scope" on every event this cursor writes, so
      * kept as that JSON text, made once when the cursor is. Never
      * modified once made. */
     char *scope;

@@ -7,7 +7,9 @@
  * handle, started only while something is buffered, flushes the log right
  * before the loop waits for I/O: the log on disk is never more than one loop
  * turn behind, and no step that waits on the outside world (a process, a
- * timer, a request) starts without its events being written first.
+ * timer, a request) starts without its events being written first. A turn
+ * that runs long is written as it goes, by size and by age (see
+ * SF_HISTORY_WRITE_LATEST_MS), so it is never more than 200 ms behind.
  *
  * Ending. When the root cursor ends (or the execution times out, or is
  * aborted) the final event is recorded, the log is closed with the fsync
@@ -44,10 +46,27 @@
  * cache instead of growing through fresh pages (a page fault per 4 KB). */
 #define SF_HISTORY_WRITE_EARLY_BYTES (256 * 1024)
 
+/* And past this many milliseconds since the oldest buffered event: a turn
+ * that never ends (states that finish at once, each costly, or a loop of
+ * them under the drive budget that a busy loop keeps rescheduling) must not
+ * keep what it recorded in memory only, where a kill -9 would lose it. The
+ * check compares the event's own timestamp, taken anyway: no clock read or
+ * system call of its own. */
+#define SF_HISTORY_WRITE_LATEST_MS 200
+
+/* How often a running execution checks that its history file is still
+ * where the store says (sf_history_check_place): a store folder moved or
+ * replaced during a run stops it at the first event recorded after this
+ * long. Timed by the events' own timestamps: an integer compare per event. */
+#define SF_HISTORY_PLACE_CHECK_MS 1000
+
 struct sf_exec {
     uv_loop_t *loop;
     sf_definition *def;
     sf_history *history;
+    int64_t buffered_since_ms; /* timestamp of the oldest unwritten event; 0: none */
+    int64_t last_event_ms;     /* timestamp of the last event written */
+    int64_t place_check_ms;    /* when the next sf_history_check_place is due */
     sf_summary summary;
     int64_t next_event_id;
     json_t *context_base;
@@ -93,11 +112,16 @@ static void flush_history(uv_prepare_t *p)
     uv_prepare_stop(p);
     sf_event_clock_turn_ends();
     char *err = NULL;
+    if (e->store_error) { /* found while recording: see cannot_record */
+        end_execution(e, NULL, NULL);
+        return;
+    }
     if (e->history && sf_history_flush(e->history, false, &err) != 0) {
         e->store_error = err;
         end_execution(e, NULL, NULL);
         return;
     }
+    e->buffered_since_ms = 0;
     drop_finished_replay(e);
     if (e->history && !e->ready_head &&
         sf_loop_context_get(e->loop)->executions > SF_EXECS_KEEPING_HISTORY_OPEN) {
@@ -129,28 +153,55 @@ static int64_t match_recorded(sf_exec *e, const char *scope, const char *type, j
     return json_integer_value(json_object_get(e->last_match, "id"));
 }
 
+/* Nothing more can be recorded: the execution has ended, or its history
+ * file has left its place (checked when due). Then the event is dropped,
+ * drive() stops every cursor (sf_exec_is_over), and the flush at the end of
+ * the turn ends the execution with the store error: no further step runs
+ * on a record nobody will find. */
+static bool cannot_record(sf_exec *e)
+{
+    if (e->over || !e->history || e->store_error)
+        return true;
+    if (e->last_event_ms < e->place_check_ms)
+        return false;
+    e->place_check_ms = e->last_event_ms + SF_HISTORY_PLACE_CHECK_MS;
+    char *err = NULL;
+    if (sf_history_check_place(e->history, &err) == 0)
+        return false;
+    e->store_error = err;
+    if (!uv_is_active((uv_handle_t *)&e->flush_prepare))
+        uv_prepare_start(&e->flush_prepare, flush_history);
+    return true;
+}
+
 /* Append a new event's line; the log is flushed before the loop waits. */
 static void append_event(sf_exec *e, sf_event_parts *ev)
 {
     ev->id = e->next_event_id++;
     ev->timestamp_ms = sf_event_now_ms();
+    e->last_event_ms = ev->timestamp_ms;
     sf_history_append_parts(e->history, ev);
     if (!uv_is_active((uv_handle_t *)&e->flush_prepare))
         uv_prepare_start(&e->flush_prepare, flush_history);
-    if (sf_history_buffered(e->history) > SF_HISTORY_WRITE_EARLY_BYTES) {
-        /* A failure leaves the lines buffered; the flush at the end of the
-         * turn meets it again and stops the execution there, outside the
-         * state that is recording. */
+    if (!e->buffered_since_ms)
+        e->buffered_since_ms = ev->timestamp_ms;
+    if (sf_history_buffered(e->history) > SF_HISTORY_WRITE_EARLY_BYTES ||
+        ev->timestamp_ms - e->buffered_since_ms >= SF_HISTORY_WRITE_LATEST_MS) {
+        /* A failure (a full disk) stops the execution at once: nothing more
+         * is recorded or run (cannot_record), and the flush at the end of
+         * the turn ends it there, outside the state that is recording. */
         char *err = NULL;
-        if (sf_history_flush(e->history, false, &err) != 0)
-            free(err);
+        if (sf_history_flush(e->history, false, &err) == 0)
+            e->buffered_since_ms = 0;
+        else
+            e->store_error = err;
     }
 }
 
 int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, json_t *details,
                           const char *scope, const char *next)
 {
-    if (e->over || !e->history) {
+    if (cannot_record(e)) {
         json_decref(details);
         return e->next_event_id;
     }
@@ -177,7 +228,7 @@ int64_t sf_exec_record_text(sf_exec *e, int64_t previous_id, const char *type,
                             const char *details_text, size_t details_text_len, json_t *match,
                             const char *scope)
 {
-    if (e->over || !e->history) {
+    if (cannot_record(e)) {
         json_decref(match);
         return e->next_event_id;
     }
@@ -198,7 +249,7 @@ int64_t sf_exec_record_text(sf_exec *e, int64_t previous_id, const char *type,
 int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
                           const sf_io_details *io, const char *scope)
 {
-    if (e->over || !e->history)
+    if (cannot_record(e))
         return e->next_event_id;
     if (e->replay) { /* events are matched by their state's name */
         json_t *key = json_pack("{s:s}", "name", io->name);
@@ -255,7 +306,7 @@ json_t *sf_exec_context_base(sf_exec *e)
 
 bool sf_exec_is_over(const sf_exec *e)
 {
-    return e->over;
+    return e->over || e->store_error;
 }
 
 const sf_summary *sf_exec_summary(const sf_exec *e)

@@ -34,6 +34,7 @@
 #include "engine/store/history.h"
 #include "engine/json_util.h"
 #include "engine/loop_context.h"
+#include "engine/utf8.h"
 #include "engine/xalloc.h"
 #include "states/states.h"
 #include "states/task_internal.h"
@@ -325,16 +326,35 @@ static void start_timers(task_attempt *a, bool heartbeats)
 
 /* ---- Finishing an invocation ---- */
 
-static void program_done(void *data, const sf_process_result *r)
+/* A cause may quote what a program or a server sent (stdout, a response
+ * body, jansson's view of them): bytes that are not UTF-8 become U+FFFD
+ * (engine/utf8.h), or the cause could not be recorded at all. */
+static void repair_cause(sf_error *err)
+{
+    if (!err->cause)
+        return;
+    char *cause = sf_utf8_repair(err->cause, strlen(err->cause), NULL);
+    free(err->cause);
+    err->cause = cause;
+}
+
+/* A program's stderr goes into causes and events as text: repaired the
+ * same way, rather than lost. */
+static void program_done(void *data, const sf_process_result *raw)
 {
     task_attempt *a = data;
     a->process = NULL; /* it frees itself after this callback */
+    sf_process_result r = *raw;
+    char *err_text = sf_utf8_repair(raw->err, raw->err_len, &r.err_len);
+    r.err = err_text;
     sf_error err = SF_ERROR_INIT;
-    json_t *result = task_process_result(a->target.argv[0], r, &err);
+    json_t *result = task_process_result(a->target.argv[0], &r, &err);
+    repair_cause(&err);
     if (result)
-        succeed(a, result, r->err, r->err_len);
+        succeed(a, result, r.err, r.err_len);
     else
-        fail(a, "TaskFailed", &err, r->err, r->err_len);
+        fail(a, "TaskFailed", &err, r.err, r.err_len);
+    free(err_text);
 }
 
 static void http_done(void *data, const sf_http_response *resp)
@@ -349,6 +369,7 @@ static void http_done(void *data, const sf_http_response *resp)
         result = task_http_invoke_result(resp, &err);
     else
         result = task_http_post_result(resp, a->target.url, &err);
+    repair_cause(&err);
     if (result)
         succeed(a, result, NULL, 0);
     else

@@ -28,6 +28,7 @@
 #include "engine/lang/jsonpath.h"
 #include "engine/store/store.h"
 #include "engine/timestamp.h"
+#include "engine/utf8.h"
 #include "engine/xalloc.h"
 #include "states/task_internal.h"
 
@@ -412,7 +413,16 @@ static json_t *response_body(const sf_http_response *resp)
         if (v)
             return v;
     }
-    return json_stringn(resp->body, resp->body_len);
+    json_t *text = json_stringn(resp->body, resp->body_len);
+    if (text)
+        return text;
+    /* Not UTF-8 (a binary body): each byte that is not becomes U+FFFD, as
+     * in a program's output, rather than the body going missing. */
+    size_t len;
+    char *repaired = sf_utf8_repair(resp->body, resp->body_len, &len);
+    text = json_stringn(repaired, len);
+    free(repaired);
+    return text;
 }
 
 static bool is_success(long status)

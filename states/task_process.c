@@ -11,7 +11,12 @@
  *   exit != 0 otherwise          States.TaskFailed: the cause gives the status
  *                                (or the signal) and the tail of stderr
  *   stdout over the limit        States.DataLimitExceeded
+ *
+ * stdout that is not UTF-8 is not JSON: States.TaskFailed, the start of it
+ * quoted with U+FFFD for the bytes that are not UTF-8 (the caller repairs
+ * stderr the same way), so causes and events stay valid JSON text.
  */
+#include "engine/utf8.h"
 #include "engine/xalloc.h"
 #include "states/task_internal.h"
 
@@ -82,11 +87,14 @@ static json_t *parse_stdout(const char *program, const sf_process_result *r, sf_
     json_t *v = json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (v)
         return v;
+    /* Output that is not UTF-8 is not JSON either: quoted repaired. */
+    size_t head_len;
+    char *head = sf_utf8_repair(s, n < CAUSE_STDOUT_HEAD ? n : CAUSE_STDOUT_HEAD, &head_len);
     sf_error_set(err, SF_ERR_TASK_FAILED,
                  "The program '%s' exited with status 0 but its standard output is not JSON "
-                 "(line %d, column %d: %s). It begins: %.*s",
-                 program, jerr.line, jerr.column, jerr.text,
-                 (int)(n < CAUSE_STDOUT_HEAD ? n : CAUSE_STDOUT_HEAD), s);
+                 "(line %d, column %d: %s). It begins: %s",
+                 program, jerr.line, jerr.column, jerr.text, head);
+    free(head);
     return NULL;
 }
 

@@ -9,6 +9,14 @@
  * that matches nothing or is not an ISO-8601 extended offset date-time; a
  * delay of 2^31 seconds or more. A timestamp in the past ends the wait at
  * once.
+ *
+ * A wait with nothing left to wait (Seconds 0, a timestamp in the past, a
+ * resumed wait whose time has passed) ends inside run(), as a Pass does,
+ * rather than through a 0 ms timer: libuv runs a timer started from a timer
+ * callback in the same pass if it is already due, so a loop of Wait 0
+ * states would never leave the timer phase, and the history would never be
+ * flushed, nor signals or the execution's timeout ever handled. Ending at
+ * once puts it under the cursor's drive budget, which yields the loop.
  */
 #include "engine/cursor.h"
 #include "engine/json_util.h"
@@ -193,6 +201,10 @@ static void wait_run(sf_cursor *c, json_t *input)
         delay = delay_from_path(c, w, input);
         if (delay < 0)
             return;
+    }
+    if (delay == 0) {
+        sf_cursor_state_done(c, json_incref(c->effective_input), NULL);
+        return;
     }
     uv_timer_t *t = sf_malloc(sizeof *t);
     uv_timer_init(sf_cursor_loop(c), t);

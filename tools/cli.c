@@ -4,6 +4,7 @@
 #include "tools/cli.h"
 #include "engine/json_alloc.h"
 #include "engine/store/history.h"
+#include "engine/store/history_check.h"
 #include "engine/store/store.h"
 #include "engine/xalloc.h"
 
@@ -126,9 +127,12 @@ void sf_cli_print_diags(FILE *out, const char *origin, const sf_diags *d)
     }
 }
 
-int sf_cli_load_summary(const char *store, const char *name, sf_summary *s, json_t **events_out)
+/* Read an execution's history: the events, and *damage (malloc'd) when it
+ * was changed after it was written (NULL otherwise). */
+static int load_events(const char *store, const char *name, json_t **events, char **damage)
 {
     char *err = NULL;
+    *damage = NULL;
     char *dir = sf_store_execution_dir(store, name, &err);
     if (!dir) {
         fprintf(stderr, "stepfn: %s\n", err);
@@ -137,19 +141,26 @@ int sf_cli_load_summary(const char *store, const char *name, sf_summary *s, json
     }
     char *path = sf_store_file(dir, "history.jsonl");
     size_t dropped = 0;
-    json_t *events = sf_history_read(path, &dropped, &err);
+    *events = sf_history_read(path, &dropped, &err);
+    size_t torn = dropped > 0 && sf_history_ends_torn(path) ? 1 : 0;
     free(path);
     free(dir);
-    if (!events) {
+    if (!*events) {
         fprintf(stderr, "stepfn: %s\n", err);
         free(err);
         return SF_EXIT_STORE;
     }
-    if (dropped)
+    if (torn)
         fprintf(stderr,
-                "stepfn: %s: ignored %zu torn or corrupted history line(s) (a crash cut a "
+                "stepfn: %s: ignored 1 torn or corrupted history line(s) (a crash cut a "
                 "write short)\n",
-                name, dropped);
+                name);
+    *damage = sf_history_damage(*events, dropped - torn);
+    return SF_EXIT_OK;
+}
+
+static void fold_summary(const char *name, json_t *events, sf_summary *s, json_t **events_out)
+{
     sf_summary_init(s);
     size_t i;
     json_t *ev;
@@ -160,6 +171,43 @@ int sf_cli_load_summary(const char *store, const char *name, sf_summary *s, json
         *events_out = events;
     else
         json_decref(events);
+}
+
+int sf_cli_load_summary(const char *store, const char *name, sf_summary *s, json_t **events_out)
+{
+    json_t *events;
+    char *damage;
+    int status = load_events(store, name, &events, &damage);
+    if (status != SF_EXIT_OK)
+        return status;
+    if (damage)
+        fprintf(stderr,
+                "stepfn: %s: warning: the history is damaged: %s; showing the events that "
+                "read well\n",
+                name, damage);
+    free(damage);
+    fold_summary(name, events, s, events_out);
+    return SF_EXIT_OK;
+}
+
+int sf_cli_load_for_continuing(const char *cmd, const char *store, const char *name,
+                               sf_summary *s, json_t **events_out)
+{
+    json_t *events;
+    char *damage;
+    int status = load_events(store, name, &events, &damage);
+    if (status != SF_EXIT_OK)
+        return status;
+    if (damage) {
+        fprintf(stderr,
+                "stepfn %s: %s: the history is damaged: %s. Nothing was run: continuing from "
+                "it could skip or repeat steps ('stepfn history %s' shows what reads well)\n",
+                cmd, name, damage, name);
+        free(damage);
+        json_decref(events);
+        return SF_EXIT_STORE;
+    }
+    fold_summary(name, events, s, events_out);
     return SF_EXIT_OK;
 }
 

@@ -65,8 +65,15 @@ bool sf_cli_parse_format(const char *command, const char *text, sf_format *out);
 void sf_cli_print_diags(FILE *out, const char *origin, const sf_diags *d);
 
 /* Fold a stored execution's history into a summary. Returns an exit status
- * (0 when found and read). */
+ * (0 when found and read). A history changed after it was written (see
+ * engine/store/history_check.h) is read as far as it reads well, with a
+ * warning on stderr. */
 int sf_cli_load_summary(const char *store, const char *name, sf_summary *s, json_t **events);
+/* The same for `resume` and `replay` (cmd names the command), which must
+ * not act on such a history: it is refused with a message and exit status
+ * 4 (store error), and nothing is loaded. */
+int sf_cli_load_for_continuing(const char *cmd, const char *store, const char *name,
+                               sf_summary *s, json_t **events);
 
 /* Print an execution: JSON DescribeExecution, or text for people. */
 void sf_cli_print_execution(const sf_summary *s, sf_format format, const char *store);

@@ -185,22 +185,22 @@ static void stored_release_loaded(stored_exec *s)
     s->dir = NULL;
 }
 
-/* Read the history, run.json and the lock of execution `name`. */
+/* Take the lock of execution `name`, then read its history and run.json.
+ * In that order: a history read before the lock could be outdated by the
+ * time it is held (another resume or replay that ran in between), and
+ * continuing from it would append to events it never saw. */
 static int load_stored(const char *cmd, const char *store, const char *name, stored_exec *s)
 {
     memset(s, 0, sizeof *s);
     s->lock = -1;
     s->name = sf_strdup(name);
-    int status = sf_cli_load_summary(store, name, &s->summary, &s->events);
-    if (status != SF_EXIT_OK)
-        return status;
     char *err = NULL;
     s->dir = sf_store_execution_dir(store, name, &err);
-    char *meta_path = sf_store_file(s->dir, "run.json");
-    s->meta = json_load_file(meta_path, 0, NULL);
-    if (!s->meta)
-        s->meta = json_object();
-    free(meta_path);
+    if (!s->dir) {
+        fprintf(stderr, "stepfn %s: %s\n", cmd, err);
+        free(err);
+        return SF_EXIT_USAGE;
+    }
     bool busy = false;
     s->lock = sf_store_lock(s->dir, &busy, &err);
     if (s->lock < 0) {
@@ -208,6 +208,14 @@ static int load_stored(const char *cmd, const char *store, const char *name, sto
         free(err);
         return busy ? SF_EXIT_USAGE : SF_EXIT_STORE;
     }
+    int status = sf_cli_load_for_continuing(cmd, store, name, &s->summary, &s->events);
+    if (status != SF_EXIT_OK)
+        return status;
+    char *meta_path = sf_store_file(s->dir, "run.json");
+    s->meta = json_load_file(meta_path, 0, NULL);
+    if (!s->meta)
+        s->meta = json_object();
+    free(meta_path);
     return SF_EXIT_OK;
 }
 
@@ -277,8 +285,10 @@ static int resume_one(sf_runner *runner, const char *store, const char *name, bo
                     strcmp(s->summary.status, "SUCCEEDED") ? " (use 'stepfn replay')" : "");
         return quiet ? SF_EXIT_OK : SF_EXIT_USAGE;
     }
+    /* Quietly skipped: one another process runs. Never quietly: a history
+     * or store that cannot be acted on (damaged, unwritable). */
     if (status != SF_EXIT_OK)
-        return quiet ? SF_EXIT_OK : status;
+        return quiet && status != SF_EXIT_STORE ? SF_EXIT_OK : status;
     status = compile_stored("resume", s, NULL, cache);
     if (status == SF_EXIT_OK && !start_continue("resume", runner, s, SF_REPLAY_RESUME, NULL, store))
         status = SF_EXIT_STORE;

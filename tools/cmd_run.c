@@ -198,8 +198,9 @@ static int execute(const run_options *o, sf_definition *def, json_t *input, cons
         name = uuid;
     }
     char *err = NULL;
-    bool exists = false, busy = false;
-    char *dir = sf_store_create_execution(store, name, def_text, def_len, &exists, &err);
+    bool exists = false;
+    int lock = -1;
+    char *dir = sf_store_create_execution(store, name, def_text, def_len, &exists, &lock, &err);
     if (!dir) {
         fprintf(stderr, "stepfn run: %s\n", err);
         free(err);
@@ -208,8 +209,7 @@ static int execute(const run_options *o, sf_definition *def, json_t *input, cons
     }
     char *sm_name = machine_name(o->def_path);
     int status = SF_EXIT_STORE;
-    int lock = sf_store_lock(dir, &busy, &err);
-    if (lock >= 0 && write_run_meta(dir, o, sm_name, &err) == 0) {
+    if (write_run_meta(dir, o, sm_name, &err) == 0) {
         sf_exec_config cfg = {.name = name, .state_machine_name = sm_name, .exec_dir = dir,
                               .fsync = o->fsync};
         sf_runner *runner = sf_runner_new("run");

@@ -9,10 +9,17 @@
  *
  * The first thing main does is give jansson its allocator (json_alloc.h):
  * no JSON value may exist before that.
+ *
+ * SIGXFSZ is ignored: a history or store file that reaches the file size
+ * limit (RLIMIT_FSIZE, `ulimit -f`) must fail its write with EFBIG, which
+ * the store reports (exit 4, the path named) with everything written before
+ * intact, rather than kill stepfn with a core dump in mid-write. Step
+ * programs get the default action back (process_spawn.c).
  */
 #include "tools/cli.h"
 #include "engine/json_alloc.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -57,6 +64,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     sf_json_alloc_init();
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return SF_EXIT_USAGE;

@@ -65,10 +65,12 @@
 #define EXEC_FAILED_STATUS 127
 
 #define SIGNAL_BIT(sig) ((uint64_t)1 << ((sig)-1))
-/* Signals the loop may start handling after the first spawn, and SIGPIPE,
- * which stepfn ignores (invoke_process.c), maybe only just before it. */
+/* Signals the loop may start handling after the first spawn, SIGPIPE,
+ * which stepfn ignores (invoke_process.c), maybe only just before it, and
+ * SIGXFSZ, which the command line ignores (tools/main.c). */
 #define ALWAYS_RESET                                                                               \
-    (SIGNAL_BIT(SIGINT) | SIGNAL_BIT(SIGTERM) | SIGNAL_BIT(SIGCHLD) | SIGNAL_BIT(SIGPIPE))
+    (SIGNAL_BIT(SIGINT) | SIGNAL_BIT(SIGTERM) | SIGNAL_BIT(SIGCHLD) | SIGNAL_BIT(SIGPIPE) |       \
+     SIGNAL_BIT(SIGXFSZ))
 
 /* The signals the child puts back to their default action. */
 typedef struct signal_reset {

@@ -12,8 +12,9 @@
  *
  * Durability. Events are appended to a memory buffer and written with one
  * write(2) per loop turn (the engine calls sf_history_flush before the loop
- * waits for anything), so a killed process (kill -9, OOM) loses nothing it
- * recorded: the data is in the kernel. What a power loss can lose depends
+ * waits for anything, and during a long turn once 256 KB or 200 ms have
+ * gathered: see exec.c), so a killed process (kill -9, OOM) loses nothing
+ * it recorded: the data is in the kernel. What a power loss can lose depends
  * on the fsync policy:
  *   never  — the OS writes back when it likes (usually within 30 s);
  *   end    — (default) fsync when the execution ends, so a finished
@@ -26,7 +27,13 @@
  *
  * Failure. A failed write or fsync is reported to the caller, which fails the
  * run with a store error (exit 4): the engine never goes on executing steps
- * it cannot record.
+ * it cannot record. A full disk (ENOSPC), the file size limit (EFBIG: the
+ * command line ignores SIGXFSZ), a read-only remount (EROFS) and I/O errors
+ * all end so; a write cut short by one leaves a torn last line, which
+ * reading drops like a crash's. A log whose file was moved, removed or
+ * replaced under it (the store folder renamed, deleted, a file put in its
+ * place) still takes writes through its descriptor, so that is checked
+ * too (sf_history_check_place): the run stops the same way.
  *
  * Descriptors. A log holds its file descriptor only while it may be written
  * to: a log opened to continue an execution opens it at its first flush, and
@@ -571,11 +578,28 @@ int sf_history_flush(sf_history *h, bool force_sync, char **err)
     return 0;
 }
 
+int sf_history_check_place(sf_history *h, char **err)
+{
+    struct stat open_st, path_st;
+    if (h->fd < 0 || fstat(h->fd, &open_st) != 0)
+        return 0; /* reopened by name at the next flush, which fails if it is gone */
+    int rc = stat(h->path, &path_st);
+    if (rc == 0 && path_st.st_dev == open_st.st_dev && path_st.st_ino == open_st.st_ino)
+        return 0;
+    *err = sf_asprintf("%s: the history file is no longer there (%s): the store or the "
+                       "execution's folder was moved, removed or replaced during the run; the "
+                       "execution was stopped",
+                       h->path, rc == 0 ? "another file has its name" : strerror(errno));
+    return -1;
+}
+
 int sf_history_close(sf_history *h, char **err)
 {
     if (!h)
         return 0;
     int rc = sf_history_flush(h, true, err);
+    if (rc == 0)
+        rc = sf_history_check_place(h, err);
     if (h->fd >= 0 && close(h->fd) != 0 && rc == 0) {
         *err = sf_asprintf("%s: cannot close history: %s", h->path, strerror(errno));
         rc = -1;

@@ -90,7 +90,14 @@ int sf_history_flush(sf_history *h, bool force_sync, char **err);
  * closed); the next flush reopens it for appending. For executions that
  * wait: see "Descriptors" in history.c. */
 bool sf_history_release_fd(sf_history *h);
-/* Flush (synced per policy) and close. Returns 0 or -1 with *err. */
+/* Is the open log still the file at its path? Not when the store or the
+ * execution's folder was moved, removed or replaced while it ran: writes
+ * would then go on succeeding into a file nobody can find by name. Two
+ * system calls; the engine asks about once a second and at the end.
+ * Returns 0, or -1 with *err naming the path. */
+int sf_history_check_place(sf_history *h, char **err);
+/* Flush (synced per policy), check the place and close. Returns 0 or -1
+ * with *err. */
 int sf_history_close(sf_history *h, char **err);
 
 /* Read every good event of a log into a new array. Lines that are torn

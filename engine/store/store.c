@@ -113,16 +113,20 @@ char *sf_store_file(const char *exec_dir, const char *file)
 
 static void remove_tmp_dir(const char *tmp)
 {
-    char *def = sf_store_file(tmp, "definition.json");
-    unlink(def);
-    free(def);
+    static const char *const files[] = {"definition.json", "lock"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *path = sf_store_file(tmp, files[i]);
+        unlink(path);
+        free(path);
+    }
     rmdir(tmp);
 }
 
 char *sf_store_create_execution(const char *store, const char *name, const char *def_text,
-                                size_t def_len, bool *exists, char **err)
+                                size_t def_len, bool *exists, int *lock, char **err)
 {
     *exists = false;
+    *lock = -1;
     char *root = sf_asprintf("%s/executions", store);
     char *final = sf_asprintf("%s/%s", root, name);
     char *tmp = sf_asprintf("%s/.tmp-%s-%ld", root, name, (long)getpid());
@@ -147,6 +151,14 @@ char *sf_store_create_execution(const char *store, const char *name, const char 
         remove_tmp_dir(tmp);
         goto fail;
     }
+    /* The lock is on the open file, not its name: it holds across the
+     * rename below. Nobody else can know the temporary folder: not busy. */
+    bool busy;
+    *lock = sf_store_lock(tmp, &busy, err);
+    if (*lock < 0) {
+        remove_tmp_dir(tmp);
+        goto fail;
+    }
     /* rename(2) onto an existing non-empty folder fails, which is what makes
      * two processes racing for one name safe: exactly one wins. */
     if (rename(tmp, final) != 0) {
@@ -154,6 +166,8 @@ char *sf_store_create_execution(const char *store, const char *name, const char 
         *err = *exists ? sf_asprintf("an execution named '%s' already exists in the store %s",
                                      name, store)
                        : sf_asprintf("%s: cannot create: %s", final, strerror(errno));
+        close(*lock);
+        *lock = -1;
         remove_tmp_dir(tmp);
         goto fail;
     }

@@ -27,11 +27,14 @@ bool sf_store_valid_name(const char *name);
 /* A random UUID v4 text (37 bytes incl. NUL) for unnamed executions. */
 void sf_store_new_uuid(char out[37]);
 
-/* Create STORE/executions/NAME with definition.json holding def_text.
+/* Create STORE/executions/NAME with definition.json holding def_text,
+ * locked for this process (*lock: as sf_store_lock returns) before it
+ * appears under its name, so that no other process (a `resume` of the whole
+ * store) can take a new execution between its creation and its first event.
  * Returns the execution folder (malloc'd), or NULL with *err set; *exists is
  * set when the name is already used. */
 char *sf_store_create_execution(const char *store, const char *name, const char *def_text,
-                                size_t def_len, bool *exists, char **err);
+                                size_t def_len, bool *exists, int *lock, char **err);
 
 /* Folder of an existing execution, or NULL with *err when there is none. */
 char *sf_store_execution_dir(const char *store, const char *name, char **err);

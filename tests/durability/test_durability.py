@@ -132,6 +132,58 @@ REDRIVABLE = {
 }
 REDRIVABLE_INPUT = {"items": [{"n": 0}, {"n": 1, "fragile": True}, {"n": 2}]}
 
+# States that all finish at once: a loop of Wait 0 and Pass around a
+# counter, between two tasks. It never waits on anything, so its history is
+# written by size and age, not at the end of a loop turn.
+NEVER_YIELDS = {
+    "StartAt": "Prepare",
+    "States": {
+        "Prepare": {"Type": "Task", "Resource": "record", "ResultPath": "$.prepared",
+                    "Next": "Pause"},
+        "Pause": {"Type": "Wait", "Seconds": 0, "Next": "Count"},
+        "Count": {"Type": "Pass", "Next": "Again",
+                  "Parameters": {"n.$": "States.MathAdd($.n, 1)", "prepared.$": "$.prepared"}},
+        "Again": {"Type": "Choice", "Default": "Finish", "Choices": [
+            {"Variable": "$.n", "NumericLessThan": 12, "Next": "Pause"}]},
+        "Finish": {"Type": "Task", "Resource": "record", "ResultPath": "$.finished",
+                   "End": True},
+    },
+}
+NEVER_YIELDS_INPUT = {"n": 0}
+
+# A Map retried once: its first attempt fails in item 1 ("flaky" fails the
+# first time only), its second runs every item. Each item's input carries
+# the attempt ($$.State.RetryCount), so the result tells which attempt's
+# iterations made it.
+RETRIED_MAP = {
+    "StartAt": "Each",
+    "States": {"Each": {
+        "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1, "End": True,
+        "ItemSelector": {"item.$": "$$.Map.Item.Value", "attempt.$": "$$.State.RetryCount"},
+        "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+        "ItemProcessor": {"StartAt": "Kind", "States": {
+            "Kind": {"Type": "Choice", "Default": "Sturdy", "Choices": [
+                {"Variable": "$.item.flaky", "IsPresent": True, "Next": "Flaky"}]},
+            "Sturdy": {"Type": "Task", "Resource": "record", "End": True},
+            "Flaky": {"Type": "Task", "Resource": "flaky", "End": True}}}}},
+}
+RETRIED_MAP_INPUT = {"items": [{"n": 0}, {"n": 1, "flaky": True}, {"n": 2}]}
+
+# The same for a Parallel: one branch, a task that succeeds, then one that
+# fails the first time; the retry runs the whole branch again.
+RETRIED_PARALLEL = {
+    "StartAt": "Fan",
+    "States": {"Fan": {
+        "Type": "Parallel", "End": True,
+        "Parameters": {"n.$": "$.n", "attempt.$": "$$.State.RetryCount"},
+        "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 1}],
+        "Branches": [{"StartAt": "Sturdy", "States": {
+            "Sturdy": {"Type": "Task", "Resource": "record", "ResultPath": "$.sturdy",
+                       "Next": "Flaky"},
+            "Flaky": {"Type": "Task", "Resource": "flaky", "End": True}}}]}},
+}
+RETRIED_PARALLEL_INPUT = {"n": 1}
+
 
 def chain(*states):
     """A top-level machine of Task states run in order: (name, resource)."""
@@ -447,21 +499,22 @@ class DurabilityCase(unittest.TestCase):
         finally:
             ws.cleanup()
 
-    def uninterrupted(self, machine, input_doc):
+    def uninterrupted(self, machine, input_doc, once=True):
         """Run machine once without faults: (output, event count). Each
-        attempt the history records ran exactly once."""
+        attempt the history records ran exactly once (once: and no state
+        was entered twice)."""
         ws = Workspace()
         try:
             p = ws.run(machine, "whole", input_doc)
             self.assertEqual(p.returncode, 0, p.stderr)
             output = json.loads(json.loads(p.stdout)["output"])
-            events = self.check_succeeded_like(ws, "whole", output)
+            events = self.check_succeeded_like(ws, "whole", output, once=once)
             self.check_invocations_since([], collections.Counter(), events, ws.invocations())
             return output, len(events)
         finally:
             ws.cleanup()
 
-    def crash_then_resume(self, knob, n, machine, input_doc, output, event_count):
+    def crash_then_resume(self, knob, n, machine, input_doc, output, event_count, once=True):
         """Run with the fault knob at n, expect the SIGKILL, resume once and
         compare with the uninterrupted run."""
         ws = Workspace()
@@ -489,7 +542,7 @@ class DurabilityCase(unittest.TestCase):
                 if json.loads(r.stdout) != ws.describe("cut"):
                     raise AssertionError("resume printed something other than describe shows")
             ws.wait_for_steps_to_end()
-            after = self.check_succeeded_like(ws, "cut", output)
+            after = self.check_succeeded_like(ws, "cut", output, once=once)
             self.check_invocations_since(before, before_counts, after, ws.invocations())
         finally:
             ws.cleanup()
@@ -542,6 +595,127 @@ class CrashAtEveryWrite(DurabilityCase):
         ws.wait_for_steps_to_end()
         after = self.check_succeeded_like(ws, "again", output)
         self.check_invocations_since(before, before_counts, after, ws.invocations())
+
+
+class CrashInRunsThatNeverWait(DurabilityCase):
+    """Runs whose states finish at once (Wait 0, Pass, Choice), and a Map or
+    a Parallel retried after a failed attempt, killed at every history
+    write."""
+
+    def test_wait_0_loop_killed_at_every_history_write_then_resumed(self):
+        output, count = self.uninterrupted(NEVER_YIELDS, NEVER_YIELDS_INPUT, once=False)
+        self.assertEqual(output["n"], 12)
+        failures = in_parallel(
+            lambda n: self.crash_then_resume(FAULT_VARS[0], n, NEVER_YIELDS,
+                                             NEVER_YIELDS_INPUT, output, count, once=False),
+            range(1, count + 1))
+        self.assertEqual(failures, [], "\n".join(["crash after event N:"] + failures))
+
+    def test_endless_wait_0_loop_is_written_as_it_runs_and_stops_on_sigterm(self):
+        # A Wait 0 loop never waits for anything: the history must still
+        # reach the file while it runs, and SIGTERM must still be handled
+        # (a 0 ms timer restarted from its own callback starved the loop).
+        machine = {"StartAt": "Pause", "States": {
+            "Pause": {"Type": "Wait", "Seconds": 0, "Next": "Again"},
+            "Again": {"Type": "Choice", "Default": "Pause", "Choices": [
+                {"Variable": "$.stop", "IsPresent": True, "Next": "Done"}]},
+            "Done": {"Type": "Succeed"}}}
+        ws = self.ws
+        proc = ws.start(*ws.run_args(machine, "endless", {}))
+        path = ws.history_path("endless")
+        deadline = time.monotonic() + 60
+        while not os.path.exists(path) or os.path.getsize(path) < 100000:
+            if proc.poll() is not None:
+                # Ended by itself: a limit on the history's length stops an
+                # endless loop (AWS: 25,000 events). It still did not hang.
+                out, err = finish(proc)
+                self.assertEqual(proc.returncode, 1, err)
+                self.assertEqual(ws.describe("endless")["status"], "FAILED")
+                return
+            self.assertLess(time.monotonic(), deadline, "nothing reached the history file")
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGTERM)
+        out, err = finish(proc, timeout=60)
+        self.assertEqual(proc.returncode, 1, err)
+        self.assertIn("SIGTERM received; aborting", err)
+        self.assertEqual(json.loads(out)["status"], "ABORTED")
+        d = ws.describe("endless")
+        self.assertEqual((d["status"], d["cause"]), ("ABORTED", "Terminated (SIGTERM)"))
+
+    def test_endless_wait_0_loop_times_out(self):
+        machine = {"TimeoutSeconds": 1, "StartAt": "Pause", "States": {
+            "Pause": {"Type": "Wait", "Seconds": 0, "Next": "Again"},
+            "Again": {"Type": "Choice", "Default": "Pause", "Choices": [
+                {"Variable": "$.stop", "IsPresent": True, "Next": "Done"}]},
+            "Done": {"Type": "Succeed"}}}
+        p = self.ws.run(machine, "bounded", {})
+        self.assertEqual(p.returncode, 1, p.stderr)
+        # TIMED_OUT; or FAILED where a limit on the history's length (AWS:
+        # 25,000 events) stops the loop first. Either way it did not hang.
+        self.assertIn(json.loads(p.stdout)["status"], ("TIMED_OUT", "FAILED"))
+
+    def check_attempt_scopes(self, events):
+        """Each attempt of the Map has iteration scopes of its own: no state
+        of an iteration is entered twice in one scope."""
+        seen = collections.Counter(
+            (json.dumps(e["scope"]), e["type"], details_of(e).get("name"))
+            for e in events if e.get("scope") and is_structural(e["type"]))
+        twice = [k for k, n in seen.items() if n > 1]
+        if twice:
+            raise AssertionError(f"two attempts share an iteration scope: {twice}")
+
+    def crash_retried_then_resume(self, machine, input_doc, n, output):
+        ws = Workspace()
+        try:
+            p = ws.run(machine, "cut", input_doc, env={FAULT_VARS[0]: str(n)})
+            if p.returncode != -signal.SIGKILL:
+                raise AssertionError(f"run exited {p.returncode}, expected SIGKILL: {p.stderr}")
+            ws.wait_for_steps_to_end()
+            before, before_counts = ws.history("cut"), ws.invocations()
+            if ws.describe("cut")["status"] == "RUNNING":
+                r = ws.stepfn("resume", "cut")
+                if r.returncode != 0:
+                    raise AssertionError(f"resume exited {r.returncode}: {r.stderr}")
+            ws.wait_for_steps_to_end()
+            after = self.check_succeeded_like(ws, "cut", output, once=False)
+            self.check_attempt_scopes(after)
+            self.check_invocations_since(before, before_counts, after, ws.invocations())
+        finally:
+            ws.cleanup()
+
+    def check_retried_killed_at_every_write(self, machine, input_doc, started_type):
+        """Run machine (its first attempt fails, its retry succeeds), then
+        kill it at every write from the first attempt's failure on (a crash
+        before could let the flaky task succeed at its first attempt: a
+        different run) and resume. Returns the uninterrupted output."""
+        ws = Workspace()
+        try:
+            p = ws.run(machine, "whole", input_doc)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            output = json.loads(json.loads(p.stdout)["output"])
+            events = self.check_succeeded_like(ws, "whole", output, once=False)
+            self.check_attempt_scopes(events)
+        finally:
+            ws.cleanup()
+        self.assertEqual([e["type"] for e in events].count(started_type), 2)
+        failed = next(e["id"] for e in events if e["type"] == "TaskFailed")
+        failures = in_parallel(
+            lambda n: self.crash_retried_then_resume(machine, input_doc, n, output),
+            range(failed, len(events) + 1))
+        self.assertEqual(failures, [], "\n".join(["crash after event N:"] + failures))
+        return output
+
+    def test_retried_map_killed_at_every_write_of_its_second_attempt_then_resumed(self):
+        output = self.check_retried_killed_at_every_write(RETRIED_MAP, RETRIED_MAP_INPUT,
+                                                          "MapStateStarted")
+        # The second attempt's result: every item ran with attempt 1.
+        self.assertEqual([o["got"]["attempt"] for o in output], [1, 1, 1])
+
+    def test_retried_parallel_killed_at_every_write_of_its_second_attempt_then_resumed(self):
+        output = self.check_retried_killed_at_every_write(
+            RETRIED_PARALLEL, RETRIED_PARALLEL_INPUT, "ParallelStateStarted")
+        self.assertEqual(output[0]["got"]["attempt"], 1)
+        self.assertEqual(output[0]["got"]["sturdy"]["got"], {"n": 1, "attempt": 1})
 
 
 class CrashDuringReplay(DurabilityCase):

@@ -406,6 +406,8 @@ static char *route_simple(const request *r, size_t *len)
         return response(200, "text/plain", "hello", 5, close, len);
     if (strcmp(p, "/notjson") == 0)
         return response(200, "application/json", "not json {", 10, close, len);
+    if (strcmp(p, "/binary") == 0) /* bytes that are not UTF-8 */
+        return response(200, "application/octet-stream", "bin\xff\xfe!", 6, close, len);
     return response(404, "application/json", "{\"status\":404}", 14, close, len);
 }
 
