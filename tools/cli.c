@@ -137,7 +137,8 @@ int sf_cli_load_summary(const char *store, const char *name, sf_summary *s, json
     }
     char *path = sf_store_file(dir, "history.jsonl");
     size_t dropped = 0;
-    json_t *events = sf_history_read(path, &dropped, &err);
+    char *notes = NULL;
+    json_t *events = sf_history_read(path, &dropped, &notes, &err);
     free(path);
     free(dir);
     if (!events) {
@@ -145,11 +146,17 @@ int sf_cli_load_summary(const char *store, const char *name, sf_summary *s, json
         free(err);
         return SF_EXIT_STORE;
     }
-    if (dropped)
+    if (dropped) {
+        /* Each note is "PATH:LINE: why; line ignored". */
+        for (char *line = notes, *nl; line && *line; line = nl + 1) {
+            nl = strchr(line, '\n');
+            fprintf(stderr, "stepfn: warning: %.*s\n", (int)(nl - line), line);
+        }
         fprintf(stderr,
-                "stepfn: %s: ignored %zu torn or corrupted history line(s) (a crash cut a "
-                "write short)\n",
+                "stepfn: %s: ignored %zu torn, corrupted or out-of-sequence history line(s)\n",
                 name, dropped);
+    }
+    free(notes);
     sf_summary_init(s);
     size_t i;
     json_t *ev;

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""End-to-end tests of what a hostile probe of the command line found:
+hand-made history lines with valid checksums, executions that never stop
+growing their history, resource maps that say one thing and run another,
+names that look like options, and store entries that are files.
+
+Each test checks the message (it names the file, line, key or path at
+fault) and the exit status.
+
+usage: test_probe.py STEPFN_BINARY STEPS_DIR
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+import zlib
+
+STEPFN = None
+STEPS = None
+
+PASS_DEF = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": {"ok": True}, "End": True}}}
+FAIL_DEF = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom", "Cause": "it broke"}}}
+
+
+def seal(event):
+    """One history line for event, with the checksum history.c computes: the
+    CRC-32 of every byte of the line before its `,"crc"` member."""
+    body = json.dumps(event, separators=(",", ":"))[:-1]
+    return '%s,"crc":"%08x"}\n' % (body, zlib.crc32(body.encode()))
+
+
+class ProbeTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="stepfn-probe-")
+        self.dir = self.tmp.name
+        self.store = os.path.join(self.dir, "store")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write(self, name, content):
+        path = os.path.join(self.dir, name)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(content if isinstance(content, str) else json.dumps(content))
+        return path
+
+    def stepfn(self, *args, env=None, timeout=120):
+        full_env = dict(os.environ)
+        full_env.pop("STEPFN_MAX_HISTORY_EVENTS", None)
+        full_env.update(env or {})
+        return subprocess.run([STEPFN, *args, "--store", self.store], capture_output=True,
+                              text=True, timeout=timeout, env=full_env)
+
+    def history_path(self, name):
+        return os.path.join(self.store, "executions", name, "history.jsonl")
+
+    def lines(self, name):
+        with open(self.history_path(name), encoding="utf-8") as fh:
+            return fh.readlines()
+
+    def events(self, name):
+        p = self.stepfn("history", name)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return json.loads(p.stdout)["events"]
+
+    # ---- hostile history lines (item: every reader bounds what an event costs) ----
+
+    def run_then_tamper(self, definition, name, keep, extra):
+        """Run definition as name, keep the first `keep` history lines (all
+        when None) and append the hand-made events in extra, sealed."""
+        d = self.write(name + ".json", definition)
+        self.stepfn("run", d, "--name", name)
+        lines = self.lines(name)
+        kept = lines if keep is None else lines[:keep]
+        with open(self.history_path(name), "w", encoding="utf-8") as fh:
+            fh.writelines(kept + [seal(e) for e in extra])
+        return len(kept)
+
+    def hostile(self, id_, prev, type_="PassStateEntered"):
+        return {"id": id_, "previousEventId": prev, "timestamp": "2026-01-01T00:00:00.000Z",
+                "type": type_, "stateEnteredEventDetails": {"name": "A", "input": "{}"}}
+
+    def test_graph_execution_with_huge_event_id_drops_the_line(self):
+        n = self.run_then_tamper(PASS_DEF, "huge", None, [self.hostile(2 ** 62, 4)])
+        p = self.stepfn("graph", "--execution", "huge")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("digraph", p.stdout)
+        self.assertIn("%s:%d: event id %d out of sequence (expected 5); line ignored"
+                      % (self.history_path("huge"), n + 1, 2 ** 62), p.stderr)
+
+    def test_graph_execution_with_ids_in_the_millions_allocates_nothing_for_them(self):
+        extra = [self.hostile(5_000_000 + k, 4) for k in range(3)]
+        self.run_then_tamper(PASS_DEF, "millions", None, extra)
+        p = self.stepfn("graph", "--execution", "millions")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("ignored 3 torn, corrupted or out-of-sequence history line(s)", p.stderr)
+
+    def test_describe_drops_negative_id(self):
+        n = self.run_then_tamper(PASS_DEF, "neg", 3, [self.hostile(-7, 0)])
+        p = self.stepfn("describe", "neg", "--format", "json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["status"], "RUNNING")
+        self.assertIn("%s:%d: event id -7 out of sequence (expected 4); line ignored"
+                      % (self.history_path("neg"), n + 1), p.stderr)
+
+    def test_history_drops_ids_out_of_order(self):
+        # A repeated id, then one that skips ahead of its line number.
+        n = self.run_then_tamper(PASS_DEF, "order", 3, [self.hostile(2, 1), self.hostile(9, 3)])
+        p = self.stepfn("history", "order")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual([e["id"] for e in json.loads(p.stdout)["events"]], [1, 2, 3])
+        self.assertIn(":%d: event id 2 out of sequence (expected 4)" % (n + 1), p.stderr)
+        self.assertIn(":%d: event id 9 out of sequence (expected 4)" % (n + 2), p.stderr)
+
+    def test_history_drops_previous_event_id_pointing_forward(self):
+        n = self.run_then_tamper(PASS_DEF, "fwd", 3, [self.hostile(4, 40)])
+        p = self.stepfn("history", "fwd")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("%s:%d: previousEventId 40 does not name an event before id 4; line ignored"
+                      % (self.history_path("fwd"), n + 1), p.stderr)
+        self.assertEqual(len(json.loads(p.stdout)["events"]), 3)
+
+    def test_a_flood_of_bad_lines_prints_ten_warnings_and_a_count(self):
+        self.run_then_tamper(PASS_DEF, "flood", None, [self.hostile(-k, 0) for k in range(1, 51)])
+        p = self.stepfn("describe", "flood")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr.count("line ignored"), 10)
+        self.assertIn("40 more bad line(s) ignored", p.stderr)
+
+    def test_resume_ignores_a_hostile_line_and_numbers_on(self):
+        # Cut after PassStateEntered: the execution looks cut off by a crash.
+        self.run_then_tamper(PASS_DEF, "res", 2, [self.hostile(10 ** 12, 1)])
+        p = self.stepfn("resume", "res", "--format", "json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("event id 1000000000000 out of sequence (expected 3)", p.stderr)
+        self.assertEqual(json.loads(p.stdout)["status"], "SUCCEEDED")
+        self.assertEqual([e["id"] for e in self.events("res")], [1, 2, 3, 4])
+
+    def test_replay_ignores_a_hostile_line_and_numbers_on(self):
+        self.run_then_tamper(FAIL_DEF, "rep", None, [self.hostile(-1, -1)])
+        p = self.stepfn("replay", "rep", "--format", "json")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("event id -1 out of sequence (expected 4)", p.stderr)
+        ids = [e["id"] for e in self.events("rep")]
+        self.assertEqual(ids, list(range(1, len(ids) + 1)))
+        self.assertEqual(json.loads(p.stdout)["redriveCount"], 1)
+
+
+if __name__ == "__main__":
+    STEPFN = os.path.abspath(sys.argv.pop(1))
+    STEPS = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=1)
