@@ -7,6 +7,7 @@
 #include "engine/store/store.h"
 #include "engine/xalloc.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,28 @@ bool sf_cli_parse_format(const char *command, const char *text, sf_format *out)
         sf_cli_usage_error(command, "--format must be 'text' or 'json', not '%s'", text);
         return false;
     }
+    return true;
+}
+
+bool sf_cli_history_limit(const char *command, const char *text, int64_t *out)
+{
+    const char *origin = "--max-history-events";
+    if (!text) {
+        text = getenv("STEPFN_MAX_HISTORY_EVENTS");
+        origin = "$STEPFN_MAX_HISTORY_EVENTS";
+    }
+    *out = 0;
+    if (!text || (!*text && origin[0] == '$')) /* unset or empty: the default */
+        return true;
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(text, &end, 10);
+    if (errno || *end || end == text || n < SF_CLI_HISTORY_LIMIT_LEAST || n > 1000000000000LL) {
+        sf_cli_usage_error(command, "%s must be a whole number of events from %d up, not '%s'",
+                           origin, SF_CLI_HISTORY_LIMIT_LEAST, text);
+        return false;
+    }
+    *out = n;
     return true;
 }
 

@@ -6,6 +6,7 @@
 #define SF_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
 #include "engine/diag.h"
@@ -61,6 +62,13 @@ int sf_cli_parse_options(const char *cmd, const char *help, int argc, char **arg
 int sf_cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 bool sf_cli_parse_format(const char *command, const char *text, sf_format *out);
+
+/* The history limit (see "History limit" in engine/exec.c): text, the
+ * value of --max-history-events (may be NULL), else
+ * $STEPFN_MAX_HISTORY_EVENTS, else 0 (the caller's default). An integer
+ * from SF_CLI_HISTORY_LIMIT_LEAST up; false after a usage message. */
+#define SF_CLI_HISTORY_LIMIT_LEAST 3 /* ExecutionStarted, a state's entry, the failure */
+bool sf_cli_history_limit(const char *command, const char *text, int64_t *out);
 
 void sf_cli_print_diags(FILE *out, const char *origin, const sf_diags *d);
 

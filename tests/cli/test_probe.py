@@ -147,6 +147,144 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual(ids, list(range(1, len(ids) + 1)))
         self.assertEqual(json.loads(p.stdout)["redriveCount"], 1)
 
+    # ---- the history limit ----
+
+    LOOP_DEF = {"StartAt": "L", "States": {
+        "L": {"Type": "Choice", "Choices": [{"Variable": "$.x", "NumericEquals": 1, "Next": "L"}],
+              "Default": "D"},
+        "D": {"Type": "Succeed"}}}
+
+    def assert_failed_at_limit(self, name, limit, p):
+        """p ran execution name, which must have failed at its history limit:
+        exit 1, exactly `limit` events, ExecutionFailed last and consecutive
+        ids, and describe showing the error."""
+        self.assertEqual(p.returncode, 1, p.stderr)
+        events = self.events(name)
+        self.assertEqual(len(events), limit)
+        self.assertEqual([e["id"] for e in events], list(range(1, limit + 1)))
+        last = events[-1]
+        self.assertEqual(last["type"], "ExecutionFailed")
+        self.assertEqual(last["previousEventId"], limit - 1)
+        details = last["executionFailedEventDetails"]
+        self.assertEqual(details["error"], "States.Runtime")
+        self.assertEqual(details["cause"],
+                         "The execution reached the maximum number of history events (%d); its "
+                         "last event is this failure. Raise the limit with --max-history-events "
+                         "or STEPFN_MAX_HISTORY_EVENTS." % limit)
+        d = self.stepfn("describe", name, "--format", "json")
+        self.assertEqual(d.returncode, 0, d.stderr)
+        self.assertEqual(d.stderr, "")
+        out = json.loads(d.stdout)
+        self.assertEqual((out["status"], out["error"]), ("FAILED", "States.Runtime"))
+        return events
+
+    def test_self_looping_choice_fails_at_the_default_25000_events(self):
+        d = self.write("loop.json", self.LOOP_DEF)
+        p = self.stepfn("run", d, "--name", "loop", "--input", '{"x":1}', "--format", "json")
+        self.assert_failed_at_limit("loop", 25000, p)
+        self.assertEqual(json.loads(p.stdout)["error"], "States.Runtime")
+
+    def test_limit_from_the_option_and_from_the_environment(self):
+        d = self.write("loop.json", self.LOOP_DEF)
+        p = self.stepfn("run", d, "--name", "opt", "--input", '{"x":1}',
+                        "--max-history-events", "50")
+        self.assert_failed_at_limit("opt", 50, p)
+        p = self.stepfn("run", d, "--name", "env", "--input", '{"x":1}',
+                        env={"STEPFN_MAX_HISTORY_EVENTS": "40"})
+        self.assert_failed_at_limit("env", 40, p)
+        # The option wins over the environment.
+        p = self.stepfn("run", d, "--name", "both", "--input", '{"x":1}',
+                        "--max-history-events=30", env={"STEPFN_MAX_HISTORY_EVENTS": "40"})
+        self.assert_failed_at_limit("both", 30, p)
+
+    def test_bad_limits_are_usage_errors(self):
+        d = self.write("m.json", PASS_DEF)
+        for bad in ["0", "2", "-5", "ten", "12x", ""]:
+            p = self.stepfn("run", d, "--max-history-events", bad)
+            self.assertEqual(p.returncode, 2, bad)
+            self.assertIn("stepfn run: --max-history-events must be a whole number of events "
+                          "from 3 up, not '%s'" % bad if bad else "", p.stderr)
+        p = self.stepfn("run", d, env={"STEPFN_MAX_HISTORY_EVENTS": "lots"})
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("$STEPFN_MAX_HISTORY_EVENTS must be a whole number of events from 3 up, "
+                      "not 'lots'", p.stderr)
+        self.assertFalse(os.path.isdir(os.path.join(self.store, "executions")))
+
+    def test_a_run_within_the_limit_is_untouched(self):
+        d = self.write("m.json", PASS_DEF)
+        p = self.stepfn("run", d, "--name", "fits", "--max-history-events", "4")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(self.events("fits")), 4)
+
+    def test_task_whose_catch_leads_back_to_itself(self):
+        d = self.write("catch.json", {"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "exec:" + os.path.join(STEPS, "step_fail_plain"),
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "T"}], "End": True}}})
+        p = self.stepfn("run", d, "--name", "catch", "--max-history-events", "60")
+        events = self.assert_failed_at_limit("catch", 60, p)
+        self.assertIn("TaskFailed", [e["type"] for e in events])
+
+    def test_task_that_loops_to_itself_through_an_echo_program(self):
+        d = self.write("echo.json", {"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "exec:" + os.path.join(STEPS, "step_echo"),
+                  "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "NumericEquals": 2,
+                                                 "Next": "D"}], "Default": "T"},
+            "D": {"Type": "Succeed"}}})
+        p = self.stepfn("run", d, "--name", "echo", "--input", '{"x":1}',
+                        "--max-history-events", "45")
+        self.assert_failed_at_limit("echo", 45, p)
+
+    def test_map_iterations_share_the_execution_history(self):
+        d = self.write("map.json", {"StartAt": "M", "States": {"M": {
+            "Type": "Map", "ItemsPath": "$.items", "End": True,
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}}})
+        inp = json.dumps({"items": list(range(2000))})
+        p = self.stepfn("run", d, "--name", "map", "--input", inp, "--max-history-events", "500")
+        events = self.assert_failed_at_limit("map", 500, p)
+        self.assertIn("MapIterationStarted", [e["type"] for e in events])
+        # The same Map fits under the default limit.
+        p = self.stepfn("run", d, "--name", "map-fits", "--input", inp)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_parallel_branches_share_the_execution_history(self):
+        def branch(k):
+            return {"StartAt": "L%d" % k, "States": {"L%d" % k: {
+                "Type": "Choice", "Default": "L%d" % k,
+                "Choices": [{"Variable": "$.x", "NumericEquals": 2, "Next": "D%d" % k}]},
+                "D%d" % k: {"Type": "Succeed"}}}
+        d = self.write("par.json", {"StartAt": "P", "States": {"P": {
+            "Type": "Parallel", "Branches": [branch(1), branch(2)], "End": True}}})
+        p = self.stepfn("run", d, "--name", "par", "--input", '{"x":1}',
+                        "--max-history-events", "80")
+        self.assert_failed_at_limit("par", 80, p)
+
+    def test_replay_of_an_execution_that_hit_the_limit(self):
+        d = self.write("loop.json", self.LOOP_DEF)
+        self.stepfn("run", d, "--name", "again", "--input", '{"x":1}', "--max-history-events", "100")
+        # The limit it ran with is kept: no room for a redrive.
+        p = self.stepfn("replay", "again")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("stepfn replay: again has 100 history events; a redrive needs room for 2 "
+                      "more under the limit of 100 events (raise it with --max-history-events)",
+                      p.stderr)
+        self.assertEqual(len(self.events("again")), 100)
+        # With a higher limit the redrive's events share it with the old ones.
+        p = self.stepfn("replay", "again", "--max-history-events", "250", "--format", "json")
+        events = self.assert_failed_at_limit("again", 250, p)
+        self.assertEqual(events[100]["type"], "ExecutionRedriven")
+        self.assertEqual(json.loads(p.stdout)["redriveCount"], 1)
+
+    def test_resume_keeps_the_limit_the_execution_ran_with(self):
+        d = self.write("loop.json", self.LOOP_DEF)
+        self.stepfn("run", d, "--name", "cut", "--input", '{"x":1}', "--max-history-events", "70")
+        # Cut the failure off: the history now looks like a crash at event 69.
+        lines = self.lines("cut")
+        with open(self.history_path("cut"), "w", encoding="utf-8") as fh:
+            fh.writelines(lines[:-1])
+        p = self.stepfn("resume", "cut")
+        self.assert_failed_at_limit("cut", 70, p)
+
 
 if __name__ == "__main__":
     STEPFN = os.path.abspath(sys.argv.pop(1))
