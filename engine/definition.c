@@ -762,12 +762,37 @@ static sf_state *compile_state(sf_compile_ctx *cc, sf_machine *m, const char *na
 
 /* ---- Machines: transitions, reachability, end states ---- */
 
+/* Where st is in m->states, or m->state_count when it is not m's. */
 static size_t state_index(const sf_machine *m, const sf_state *st)
 {
-    for (size_t i = 0; i < m->state_count; i++)
-        if (m->states[i] == st)
-            return i;
-    return m->state_count;
+    return st && st->order < m->state_count && m->states[st->order] == st ? st->order
+                                                                          : m->state_count;
+}
+
+/* FNV-1a: state names are short, and any spread will do for the table. */
+static size_t name_hash(const char *name)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 32));
+}
+
+/* Build m->by_name once m's states are compiled. A name can appear once in
+ * a machine (the document is a JSON object without duplicate keys). */
+static void index_states(sf_machine *m)
+{
+    size_t slots = 8;
+    while (slots < 2 * m->state_count)
+        slots *= 2;
+    m->by_name = sf_calloc(slots, sizeof *m->by_name);
+    m->by_name_mask = slots - 1;
+    for (size_t i = 0; i < m->state_count; i++) {
+        size_t k = name_hash(m->states[i]->name) & m->by_name_mask;
+        while (m->by_name[k])
+            k = (k + 1) & m->by_name_mask;
+        m->by_name[k] = m->states[i];
+    }
 }
 
 /* A state of the document that failed to compile already has its own
@@ -798,29 +823,57 @@ static void resolve_transitions(sf_compile_ctx *cc, sf_machine *m, size_t first)
 
 /* Breadth-first from StartAt along every recorded edge (Next, Default,
  * Choice rules and Catch alike); marks reached[i]. */
+/* The resolved edges since `first`, grouped by the state they leave: the
+ * edges of state i are to[start[i]] .. to[start[i + 1] - 1] (indexes into
+ * m->states). Built in two passes, so a search costs O(states + edges). */
+typedef struct machine_edges {
+    size_t *start, *to;
+} machine_edges;
+
+static machine_edges group_edges(const sf_compile_ctx *cc, const sf_machine *m, size_t first)
+{
+    const struct sf_transition_list *list = cc->transitions;
+    size_t n = m->state_count;
+    machine_edges g = {sf_calloc(n + 2, sizeof *g.start),
+                       sf_calloc(list->count - first + 1, sizeof *g.to)};
+    for (size_t i = first; i < list->count; i++) {
+        size_t from = state_index(m, list->items[i].from);
+        if (from < n && state_index(m, *list->items[i].slot) < n)
+            g.start[from + 2]++;
+    }
+    for (size_t i = 2; i < n + 2; i++)
+        g.start[i] += g.start[i - 1];
+    for (size_t i = first; i < list->count; i++) { /* start[from + 1] is the fill point */
+        size_t from = state_index(m, list->items[i].from);
+        size_t to = state_index(m, *list->items[i].slot);
+        if (from < n && to < n)
+            g.to[g.start[from + 1]++] = to;
+    }
+    return g;
+}
+
 static void mark_reachable(const sf_compile_ctx *cc, const sf_machine *m, size_t first,
                            bool *reached)
 {
-    const struct sf_transition_list *list = cc->transitions;
+    machine_edges g = group_edges(cc, m, first);
     size_t *queue = sf_calloc(m->state_count + 1, sizeof *queue);
     size_t head = 0, tail = 0;
     size_t s = state_index(m, m->start);
     reached[s] = true;
     queue[tail++] = s;
     while (head < tail) {
-        const sf_state *from = m->states[queue[head++]];
-        for (size_t i = first; i < list->count; i++) {
-            const sf_transition *t = &list->items[i];
-            if (t->from != from || !*t->slot)
-                continue;
-            size_t to = state_index(m, *t->slot);
-            if (to < m->state_count && !reached[to]) {
+        size_t from = queue[head++];
+        for (size_t e = g.start[from]; e < g.start[from + 1]; e++) {
+            size_t to = g.to[e];
+            if (!reached[to]) {
                 reached[to] = true;
                 queue[tail++] = to;
             }
         }
     }
     free(queue);
+    free(g.start);
+    free(g.to);
 }
 
 static void check_reachability(sf_compile_ctx *cc, const sf_machine *m, size_t first)
@@ -837,12 +890,13 @@ static void check_reachability(sf_compile_ctx *cc, const sf_machine *m, size_t f
     free(reached);
 }
 
-static bool has_transition(const sf_compile_ctx *cc, size_t first, const sf_state *st)
+/* moves[i]: state i of m has a recorded transition since `first`. */
+static bool *states_that_move(const sf_compile_ctx *cc, const sf_machine *m, size_t first)
 {
+    bool *moves = sf_calloc(m->state_count + 1, sizeof *moves);
     for (size_t i = first; i < cc->transitions->count; i++)
-        if (cc->transitions->items[i].from == st)
-            return true;
-    return false;
+        moves[state_index(m, cc->transitions->items[i].from)] = true;
+    return moves;
 }
 
 /* A machine needs a state that ends it: End true, or a type that has no
@@ -853,14 +907,17 @@ static void check_end_state(sf_compile_ctx *cc, const sf_machine *m, size_t firs
     json_t *states = json_object_get(m->json, "States");
     if (m->state_count == 0 || m->state_count != json_object_size(states))
         return;
+    bool *moves = states_that_move(cc, m, first);
     for (size_t i = 0; i < m->state_count; i++) {
         const sf_state *st = m->states[i];
         bool moves_by_next = st->type->common_fields & SF_COMMON_NEXT_END;
-        if (st->end || (!moves_by_next && !has_transition(cc, first, st)))
+        if (st->end || (!moves_by_next && !moves[i]) ||
+            (moves_by_next && !json_is_string(json_object_get(st->json, "Next")))) {
+            free(moves);
             return;
-        if (moves_by_next && !json_is_string(json_object_get(st->json, "Next")))
-            return;
+        }
     }
+    free(moves);
     sf_diags_error(cc->diags, SF_DIAG_MISSING_END_STATE, m->pointer,
                    "This %s has no state that ends it: give a state \"End\": true, or add a "
                    "Succeed or Fail state",
@@ -934,10 +991,13 @@ static void compile_states(sf_compile_ctx *cc, sf_machine *m, json_t *states)
     {
         char *ptr = sf_pointer_join(sptr, name);
         sf_state *st = compile_state(cc, m, name, st_json, ptr);
-        if (st)
+        if (st) {
+            st->order = m->state_count;
             m->states[m->state_count++] = st;
+        }
         free(ptr);
     }
+    index_states(m);
     free(sptr);
 }
 
@@ -997,9 +1057,11 @@ sf_machine *sf_compile_machine(sf_compile_ctx *cc, json_t *obj, const char *poin
 
 sf_state *sf_machine_find_state(const sf_machine *m, const char *name)
 {
-    for (size_t i = 0; i < m->state_count; i++)
-        if (strcmp(m->states[i]->name, name) == 0)
-            return m->states[i];
+    if (!m->by_name) /* States was missing or not an object */
+        return NULL;
+    for (size_t k = name_hash(name) & m->by_name_mask; m->by_name[k]; k = (k + 1) & m->by_name_mask)
+        if (strcmp(m->by_name[k]->name, name) == 0)
+            return m->by_name[k];
     return NULL;
 }
 
@@ -1355,6 +1417,7 @@ void sf_definition_free(sf_definition *def)
         for (size_t j = 0; j < m->state_count; j++)
             free_state(m->states[j]);
         free(m->states);
+        free(m->by_name);
         free(m->pointer);
         free(m);
     }
