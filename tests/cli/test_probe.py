@@ -46,12 +46,12 @@ class ProbeTest(unittest.TestCase):
             fh.write(content if isinstance(content, str) else json.dumps(content))
         return path
 
-    def stepfn(self, *args, env=None, timeout=120):
+    def stepfn(self, *args, env=None, timeout=120, store=True):
         full_env = dict(os.environ)
         full_env.pop("STEPFN_MAX_HISTORY_EVENTS", None)
         full_env.update(env or {})
-        return subprocess.run([STEPFN, *args, "--store", self.store], capture_output=True,
-                              text=True, timeout=timeout, env=full_env)
+        cmd = [STEPFN, *args] + (["--store", self.store] if store else [])
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env)
 
     def history_path(self, name):
         return os.path.join(self.store, "executions", name, "history.jsonl")
@@ -284,6 +284,83 @@ class ProbeTest(unittest.TestCase):
             fh.writelines(lines[:-1])
         p = self.stepfn("resume", "cut")
         self.assert_failed_at_limit("cut", 70, p)
+
+    # ---- sizes that were quadratic ----
+
+    def test_200000_chained_states_validate(self):
+        # Once quadratic (a minute and more); a hash table per machine now.
+        n = 200000
+        states = {"S%d" % i: {"Type": "Pass", "Next": "S%d" % (i + 1)} for i in range(n - 1)}
+        states["S%d" % (n - 1)] = {"Type": "Pass", "End": True}
+        d = self.write("chain.json", {"StartAt": "S0", "States": states})
+        p = self.stepfn("validate", d, timeout=240, store=False)
+        self.assertEqual(p.returncode, 0, p.stderr[:500])
+        self.assertEqual(p.stdout.strip(), d + ": valid")
+
+    def test_unreachable_and_missing_states_still_found_in_a_long_chain(self):
+        n = 5000
+        states = {"S%d" % i: {"Type": "Pass", "Next": "S%d" % (i + 1)} for i in range(n - 1)}
+        states["S%d" % (n - 1)] = {"Type": "Pass", "Next": "Nowhere"}
+        states["Island"] = {"Type": "Succeed"}
+        d = self.write("chain.json", {"StartAt": "S0", "States": states})
+        p = self.stepfn("validate", d, store=False)
+        self.assertEqual(p.returncode, 3)
+        self.assertIn("/States/S4999/Next: State 'S4999': Next names 'Nowhere', which is not a "
+                      "state of this state machine", p.stdout + p.stderr)
+        self.assertIn("/States/Island: State 'Island' is not reachable from StartAt 'S0'",
+                      p.stdout + p.stderr)
+
+    def task_with_map(self, entry):
+        m = self.write("map.json", {"fn": entry})
+        d = self.write("task.json", {"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:fn",
+            "End": True}}})
+        return d, m
+
+    def test_an_environment_of_10000_variables_reaches_the_program(self):
+        env = {"V%d" % i: "value%d" % i for i in range(10000)}
+        env["HOME"] = "/from/the/map"  # the map's value wins over stepfn's
+        d, m = self.task_with_map({"exec": [os.path.join(STEPS, "step_inspect")], "env": env})
+        p = self.stepfn("run", d, "--resources", m, "--format", "json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        seen = json.loads(json.loads(p.stdout)["output"])["env"]
+        self.assertEqual(seen["V0"], "value0")
+        self.assertEqual(seen["V9999"], "value9999")
+        self.assertEqual(seen["HOME"], "/from/the/map")
+        self.assertEqual(len([k for k in seen if k.startswith("V")]), 10000)
+
+    # ---- resource maps that say one thing and would run another ----
+
+    def assert_map_refused(self, map_text, message):
+        m = self.write("map.json", map_text)
+        d = self.write("task.json", {"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:fn",
+            "End": True}}})
+        p = self.stepfn("run", d, "--resources", m)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(p.stderr, "stepfn run: %s: %s\n" % (m, message))
+        self.assertFalse(os.path.isdir(os.path.join(self.store, "executions")))
+
+    def test_nul_in_a_resource_map_string_is_refused_naming_entry_and_field(self):
+        cut = "contains a NUL character (\\u0000), which would cut it short there; remove it"
+        self.assert_map_refused('{"fn": {"exec": ["/bin/true", "a\\u0000b"]}}',
+                                "at /fn/exec/1: \"exec\" argv[1] of entry 'fn' " + cut)
+        self.assert_map_refused('{"fn": {"exec": "/bin/true\\u0000x"}}',
+                                "at /fn/exec/0: \"exec\" argv[0] of entry 'fn' " + cut)
+        self.assert_map_refused('{"fn": {"exec": ["/bin/true"], "env": {"A": "x\\u0000y"}}}',
+                                "at /fn/env/A: the \"env\" value 'A' of entry 'fn' " + cut)
+        self.assert_map_refused('{"fn": {"url": "http://127.0.0.1:9/\\u0000x"}}',
+                                "at /fn/url: \"url\" of entry 'fn' " + cut)
+        self.assert_map_refused('{"fn": {"exec": ["/bin/true"], "env": {"A\\u0000B": "x"}}}',
+                                "line 1, column 49: the key \"A\\u0000B\" " + cut)
+
+    def test_duplicate_keys_in_a_resource_map_are_refused(self):
+        self.assert_map_refused('{"fn": {"exec": ["/bin/true"]},\n "fn": {"exec": ["/bin/false"]}}',
+                                'line 2, column 5: the key "fn" appears twice in the same object '
+                                'of the resource map; give each key once')
+        self.assert_map_refused('{"fn": {"exec": ["/bin/true"], "env": {"A": "1", "A": "2"}}}',
+                                'line 1, column 52: the key "A" appears twice in the same object '
+                                'of the resource map; give each key once')
 
 
 if __name__ == "__main__":
