@@ -19,11 +19,28 @@ void sf_args_init(sf_args *a, int argc, char **argv)
     a->i = 0;
     a->value = NULL;
     a->failed = false;
+    a->operands_only = false;
+}
+
+bool sf_args_end_of_options(sf_args *a)
+{
+    if (a->operands_only || strcmp(a->argv[a->i], "--") != 0)
+        return false;
+    a->operands_only = true;
+    return true;
+}
+
+bool sf_args_unknown_option(const sf_args *a)
+{
+    const char *arg = a->argv[a->i];
+    return !a->operands_only && arg[0] == '-' && arg[1] != '\0';
 }
 
 bool sf_args_option(sf_args *a, const char *name)
 {
     const char *arg = a->argv[a->i];
+    if (a->operands_only)
+        return false;
     size_t n = strlen(name);
     if (strncmp(arg, name, n) != 0)
         return false;
@@ -44,7 +61,7 @@ bool sf_args_option(sf_args *a, const char *name)
 
 bool sf_args_flag(sf_args *a, const char *name)
 {
-    return strcmp(a->argv[a->i], name) == 0;
+    return !a->operands_only && strcmp(a->argv[a->i], name) == 0;
 }
 
 bool sf_args_is_help(sf_args *a)
@@ -79,7 +96,9 @@ int sf_cli_parse_options(const char *cmd, const char *help, int argc, char **arg
     sf_args a;
     sf_args_init(&a, argc, argv);
     for (; a.i < argc; a.i++) {
-        if (sf_args_is_help(&a)) {
+        if (sf_args_end_of_options(&a)) {
+            continue;
+        } else if (sf_args_is_help(&a)) {
             fputs(help, stdout);
             return -1;
         } else if (sf_args_option(&a, "--store")) {
@@ -89,7 +108,7 @@ int sf_cli_parse_options(const char *cmd, const char *help, int argc, char **arg
                 return SF_EXIT_USAGE;
         } else if (parse_extra(&a, extras)) {
             /* stored through the extra's pointer */
-        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
+        } else if (sf_args_unknown_option(&a)) {
             return sf_cli_usage_error(cmd, "unknown option '%s'", argv[a.i]);
         } else if (rule != SF_CLI_NO_NAME && !o->name) {
             o->name = argv[a.i];

@@ -24,21 +24,34 @@ enum {
 typedef enum { SF_FORMAT_TEXT, SF_FORMAT_JSON } sf_format;
 
 /* A tiny option scanner: `--name value` and `--name=value`, flags, and
- * positional arguments, in any order. */
+ * positional arguments, in any order. The first `--` ends the options:
+ * every argument after it is positional, so an execution named `-x` (a
+ * valid AWS name) can be given as `stepfn describe -- -x`. */
 typedef struct sf_args {
     int argc;
     char **argv;
     int i;
     const char *value; /* value of the last matched option */
     bool failed;
+    bool operands_only; /* past `--` */
 } sf_args;
 
 void sf_args_init(sf_args *a, int argc, char **argv);
+/* True when the current argument is the `--` that ends the options (the
+ * caller skips it); from then on no option or flag matches. */
+bool sf_args_end_of_options(sf_args *a);
 /* True when the current argument is option `name` taking a value; sets
  * a->value (reports a missing value and sets a->failed). */
 bool sf_args_option(sf_args *a, const char *name);
 bool sf_args_flag(sf_args *a, const char *name);
 bool sf_args_is_help(sf_args *a);
+/* The current argument looks like an option (a leading '-', not "-" alone)
+ * and comes before `--`: one no option matched. */
+bool sf_args_unknown_option(const sf_args *a);
+/* The line every command's help gives for `--`. */
+#define SF_CLI_HELP_END_OF_OPTIONS                                                                 \
+    "  --                  end of options: what follows is a name or a file even when\n"           \
+    "                      it starts with '-' (stepfn describe -- -x)\n"
 
 /* What commands that act on stored executions take: [NAME] [--store DIR]
  * [--format F], plus extra options with a value. */

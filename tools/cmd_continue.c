@@ -275,7 +275,8 @@ static const char resume_help[] =
     "(at-least-once). Waits and retry back-offs continue with the time left.\n"
     "\n"
     "  --max-history-events N  the history limit (default: the one the execution\n"
-    "                      was run with, else $STEPFN_MAX_HISTORY_EVENTS, else 25000)\n";
+    "                      was run with, else $STEPFN_MAX_HISTORY_EVENTS, else "
+    "25000)\n" SF_CLI_HELP_END_OF_OPTIONS;
 
 /* Load and start one execution to resume. quiet: skip what is not
  * resumable without complaint (resuming the whole store). */
@@ -373,7 +374,8 @@ static const char replay_help[] =
     "                      definition.N.json in the execution's folder\n"
     "  --max-history-events N  the history limit, which the redrive's events share\n"
     "                      with those recorded before (default: the one the execution\n"
-    "                      was run with, else $STEPFN_MAX_HISTORY_EVENTS, else 25000)\n";
+    "                      was run with, else $STEPFN_MAX_HISTORY_EVENTS, else "
+    "25000)\n" SF_CLI_HELP_END_OF_OPTIONS;
 
 /* Swap in a fixed definition for the replay, keeping the previous one. */
 static int adopt_definition(stored_exec *s, const char *path)

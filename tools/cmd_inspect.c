@@ -12,11 +12,12 @@
 #include <string.h>
 
 static const char describe_help[] =
-    "usage: stepfn describe NAME [--store DIR] [--format json|text]\n"
+    "usage: stepfn describe [--store DIR] [--format json|text] [--] NAME\n"
     "\n"
     "Prints an execution as AWS DescribeExecution does (JSON by default):\n"
     "executionArn, stateMachineArn, name, status, startDate, stopDate, input,\n"
-    "output, error, cause, redriveCount.\n";
+    "output, error, cause, redriveCount.\n"
+    "\n" SF_CLI_HELP_END_OF_OPTIONS;
 
 int sf_cmd_describe(int argc, char **argv)
 {
@@ -45,10 +46,11 @@ int sf_cmd_describe(int argc, char **argv)
 }
 
 static const char history_help[] =
-    "usage: stepfn history NAME [--store DIR]\n"
+    "usage: stepfn history [--store DIR] [--] NAME\n"
     "\n"
     "Prints the execution's events as AWS GetExecutionHistory does:\n"
-    "{\"events\": [{\"id\", \"previousEventId\", \"timestamp\", \"type\", ...Details}]}\n";
+    "{\"events\": [{\"id\", \"previousEventId\", \"timestamp\", \"type\", ...Details}]}\n"
+    "\n" SF_CLI_HELP_END_OF_OPTIONS;
 
 int sf_cmd_history(int argc, char **argv)
 {

@@ -44,8 +44,8 @@ static const char run_help[] =
     "  --max-history-events N\n"
     "                      fail the execution (States.Runtime) when its history would\n"
     "                      grow past N events, the final ExecutionFailed included\n"
-    "                      (default $STEPFN_MAX_HISTORY_EVENTS, else 25000 as AWS)\n"
-    "\n"
+    "                      (default $STEPFN_MAX_HISTORY_EVENTS, else 25000 as "
+    "AWS)\n" SF_CLI_HELP_END_OF_OPTIONS "\n"
     "Exit status: 0 succeeded, 1 failed/timed out/aborted, 2 usage error,\n"
     "3 invalid definition, 4 store or I/O error.\n";
 
@@ -69,7 +69,9 @@ static int parse_run_args(int argc, char **argv, run_options *o)
     o->format = SF_FORMAT_TEXT;
     o->fsync = SF_FSYNC_END;
     for (; a.i < argc; a.i++) {
-        if (sf_args_is_help(&a)) {
+        if (sf_args_end_of_options(&a)) {
+            continue;
+        } else if (sf_args_is_help(&a)) {
             fputs(run_help, stdout);
             return -1;
         } else if (sf_args_option(&a, "--input")) {
@@ -90,7 +92,7 @@ static int parse_run_args(int argc, char **argv, run_options *o)
         } else if (sf_args_option(&a, "--fsync")) {
             if (!a.failed && !sf_fsync_policy_parse(a.value, &o->fsync))
                 return sf_cli_usage_error("run", "--fsync must be never, end or always");
-        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
+        } else if (sf_args_unknown_option(&a)) {
             return sf_cli_usage_error("run", "unknown option '%s'", argv[a.i]);
         } else if (!o->def_path) {
             o->def_path = argv[a.i];

@@ -36,8 +36,10 @@ class ProbeTest(unittest.TestCase):
         self.tmp = tempfile.TemporaryDirectory(prefix="stepfn-probe-")
         self.dir = self.tmp.name
         self.store = os.path.join(self.dir, "store")
+        self.cwd = os.getcwd()
 
     def tearDown(self):
+        os.chdir(self.cwd)
         self.tmp.cleanup()
 
     def write(self, name, content):
@@ -50,7 +52,8 @@ class ProbeTest(unittest.TestCase):
         full_env = dict(os.environ)
         full_env.pop("STEPFN_MAX_HISTORY_EVENTS", None)
         full_env.update(env or {})
-        cmd = [STEPFN, *args] + (["--store", self.store] if store else [])
+        # --store right after the command: the tests put `--` last.
+        cmd = [STEPFN, args[0]] + (["--store", self.store] if store else []) + list(args[1:])
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=full_env)
 
     def history_path(self, name):
@@ -361,6 +364,48 @@ class ProbeTest(unittest.TestCase):
         self.assert_map_refused('{"fn": {"exec": ["/bin/true"], "env": {"A": "1", "A": "2"}}}',
                                 'line 1, column 52: the key "A" appears twice in the same object '
                                 'of the resource map; give each key once')
+
+    # ---- names that look like options ----
+
+    def test_an_execution_named_like_an_option_is_reached_after_double_dash(self):
+        d = self.write("-m.json", PASS_DEF)
+        os.chdir(self.dir)
+        p = self.stepfn("run", "--name", "-x", "--", "-m.json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # Without `--` it is an unknown option, as before.
+        p = self.stepfn("describe", "-x")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("stepfn describe: unknown option '-x'", p.stderr)
+        p = self.stepfn("describe", "--", "-x")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["name"], "-x")
+        p = self.stepfn("describe", "--format", "text", "--", "-x")
+        self.assertIn("Execution -x SUCCEEDED", p.stdout)
+        p = self.stepfn("history", "--", "-x")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(json.loads(p.stdout)["events"]), 4)
+        p = self.stepfn("graph", "--execution", "-x")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.stepfn("validate", "--", "-m.json", store=False)
+        self.assertEqual((p.returncode, p.stdout), (0, "-m.json: valid\n"))
+        p = self.stepfn("graph", "--", "-m.json", store=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.stepfn("replay", "--", "-x")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("stepfn replay: -x SUCCEEDED; only a FAILED", p.stderr)
+        p = self.stepfn("resume", "--", "-x")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("stepfn resume: -x is SUCCEEDED", p.stderr)
+        # After `--` nothing is an option, --help included.
+        p = self.stepfn("describe", "--", "--help")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no execution named '--help'", p.stderr)
+
+    def test_every_command_documents_double_dash(self):
+        for cmd in ["run", "validate", "describe", "history", "graph", "replay", "resume"]:
+            p = self.stepfn(cmd, "--help", store=False)
+            self.assertEqual(p.returncode, 0, cmd)
+            self.assertIn("  --                  end of options", p.stdout, cmd)
 
 
 if __name__ == "__main__":
