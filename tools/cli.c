@@ -171,11 +171,12 @@ void sf_cli_print_diags(FILE *out, const char *origin, const sf_diags *d)
 int sf_cli_load_summary(const char *store, const char *name, sf_summary *s, json_t **events_out)
 {
     char *err = NULL;
-    char *dir = sf_store_execution_dir(store, name, &err);
+    bool broken = false;
+    char *dir = sf_store_execution_dir(store, name, &broken, &err);
     if (!dir) {
         fprintf(stderr, "stepfn: %s\n", err);
         free(err);
-        return SF_EXIT_USAGE;
+        return broken ? SF_EXIT_STORE : SF_EXIT_USAGE;
     }
     char *path = sf_store_file(dir, "history.jsonl");
     size_t dropped = 0;

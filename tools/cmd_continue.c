@@ -195,7 +195,7 @@ static int load_stored(const char *cmd, const char *store, const char *name, sto
     if (status != SF_EXIT_OK)
         return status;
     char *err = NULL;
-    s->dir = sf_store_execution_dir(store, name, &err);
+    s->dir = sf_store_execution_dir(store, name, NULL, &err);
     char *meta_path = sf_store_file(s->dir, "run.json");
     s->meta = json_load_file(meta_path, 0, NULL);
     if (!s->meta)
@@ -293,8 +293,10 @@ static int resume_one(sf_runner *runner, const char *store, const char *name, bo
                     strcmp(s->summary.status, "SUCCEEDED") ? " (use 'stepfn replay')" : "");
         return quiet ? SF_EXIT_OK : SF_EXIT_USAGE;
     }
+    /* Resuming the whole store skips an execution another process runs,
+     * but not one it cannot read (reported by load_stored). */
     if (status != SF_EXIT_OK)
-        return quiet ? SF_EXIT_OK : status;
+        return quiet && status != SF_EXIT_STORE ? SF_EXIT_OK : status;
     status = compile_stored("resume", s, NULL, cache);
     if (status == SF_EXIT_OK &&
         !start_continue("resume", runner, s, SF_REPLAY_RESUME, NULL, store, max_events))

@@ -188,7 +188,7 @@ static int draw_execution(const graph_options *o, graph_text *dot)
         free(store);
         return st;
     }
-    char *err = NULL, *dir = sf_store_execution_dir(store, o->execution, &err);
+    char *err = NULL, *dir = sf_store_execution_dir(store, o->execution, NULL, &err);
     char *path = dir ? sf_store_file(dir, "definition.json") : NULL;
     bool invalid = false;
     sf_definition *def = path ? load_definition(path, path, &invalid) : NULL;

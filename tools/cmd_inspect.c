@@ -126,9 +126,16 @@ int sf_cmd_list(int argc, char **argv)
     }
     listed *items = sf_calloc(n, sizeof *items);
     size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        if (sf_cli_load_summary(store, names[i], &items[count].s, NULL) == SF_EXIT_OK)
+    /* An entry that cannot be read (a file where a folder should be, an
+     * unreadable history) is reported and sets the exit status; the others
+     * are still listed. */
+    for (size_t i = 0; i < n; i++) {
+        int one = sf_cli_load_summary(store, names[i], &items[count].s, NULL);
+        if (one == SF_EXIT_OK)
             count++;
+        else if (one == SF_EXIT_STORE)
+            st = SF_EXIT_STORE;
+    }
     qsort(items, count, sizeof *items, newest_first);
     json_t *arr = json_array();
     for (size_t i = 0; i < count; i++) {
@@ -154,5 +161,5 @@ int sf_cmd_list(int argc, char **argv)
     free(items);
     sf_store_list_free(names, n);
     free(store);
-    return SF_EXIT_OK;
+    return st;
 }

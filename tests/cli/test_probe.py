@@ -407,6 +407,49 @@ class ProbeTest(unittest.TestCase):
             self.assertEqual(p.returncode, 0, cmd)
             self.assertIn("  --                  end of options", p.stdout, cmd)
 
+    # ---- store entries that are files ----
+
+    FIX = " (move it away, or give --store another folder)"
+
+    def assert_every_command_says(self, name, message):
+        """Every command that touches the store, and execution `name`,
+        exits 4 with `message` (the path and what is wrong) on stderr."""
+        d = self.write("m.json", PASS_DEF)
+        calls = [["run", d, "--name", name], ["describe", name], ["history", name],
+                 ["graph", "--execution", name], ["replay", name], ["resume", name], ["list"],
+                 ["resume"]]
+        for args in calls:
+            p = self.stepfn(*args)
+            self.assertEqual(p.returncode, 4, (args, p.stderr))
+            self.assertRegex(p.stderr, "^stepfn( [a-z]+)?: ", args)
+            self.assertEqual(p.stderr.count(message + self.FIX + "\n"), 1, (args, p.stderr))
+            self.assertEqual(len(p.stderr.splitlines()), 1, (args, p.stderr))
+
+    def test_a_store_that_is_a_file(self):
+        with open(self.store, "w") as fh:
+            fh.write("not a store")
+        self.assert_every_command_says(
+            "x", "%s is a regular file, not a folder: the store must be a folder" % self.store)
+
+    def test_an_executions_folder_that_is_a_file(self):
+        os.makedirs(self.store)
+        open(os.path.join(self.store, "executions"), "w").close()
+        self.assert_every_command_says(
+            "x", "%s/executions is a regular file, not a folder: the store keeps its executions "
+            "in a folder of that name" % self.store)
+
+    def test_an_execution_folder_that_is_a_file(self):
+        d = self.write("m.json", PASS_DEF)
+        self.assertEqual(self.stepfn("run", d, "--name", "good").returncode, 0)
+        open(os.path.join(self.store, "executions", "x"), "w").close()
+        self.assert_every_command_says(
+            "x", "%s/executions/x is a regular file, not a folder: the store keeps execution 'x' "
+            "in a folder of that name" % self.store)
+        # The good execution is still listed, and still readable.
+        p = self.stepfn("list", "--format", "json")
+        self.assertEqual([e["name"] for e in json.loads(p.stdout)["executions"]], ["good"])
+        self.assertEqual(self.stepfn("describe", "good").returncode, 0)
+
 
 if __name__ == "__main__":
     STEPFN = os.path.abspath(sys.argv.pop(1))
