@@ -1068,17 +1068,27 @@ sf_state *sf_machine_find_state(const sf_machine *m, const char *name)
 
 /* ---- Whole-definition checks ---- */
 
-/* A state named `name` in another machine than m, or NULL. */
-static const sf_state *find_in_other_machine(const sf_definition *def, const sf_machine *m,
-                                             const char *name)
+/* Which machine (its index in def->machines) holds each state name, the
+ * first one when a name is used twice: made once for all missing targets,
+ * so that a definition of many machines and many bad transitions is not
+ * searched machine by machine for each. */
+static json_t *machine_of_names(const sf_definition *def)
 {
-    for (size_t i = 0; i < def->machine_count; i++) {
-        const sf_state *st =
-            def->machines[i] == m ? NULL : sf_machine_find_state(def->machines[i], name);
-        if (st)
-            return st;
-    }
-    return NULL;
+    json_t *index = json_object();
+    for (size_t i = def->machine_count; i-- > 0;) /* the first machine last: it wins */
+        for (size_t j = 0; j < def->machines[i]->state_count; j++)
+            json_object_set_new(index, def->machines[i]->states[j]->name,
+                                json_integer((json_int_t)i));
+    return index;
+}
+
+/* A state named `name` in another machine than m, or NULL. */
+static const sf_state *find_in_other_machine(const sf_definition *def, json_t *machine_of,
+                                             const sf_machine *m, const char *name)
+{
+    json_t *i = json_object_get(machine_of, name);
+    const sf_machine *other = i ? def->machines[json_integer_value(i)] : NULL;
+    return other && other != m ? sf_machine_find_state(other, name) : NULL;
 }
 
 /* The field of a transition below its state, written as the rule messages
@@ -1110,11 +1120,12 @@ static char *transition_field(const sf_transition *t)
 static void report_missing_targets(sf_compile_ctx *cc)
 {
     struct sf_transition_list *list = cc->transitions;
+    json_t *machine_of = list->missing_count ? machine_of_names(cc->definition) : NULL;
     for (size_t i = 0; i < list->missing_count; i++) {
         sf_transition *t = &list->missing[i];
         const sf_machine *m = t->from->machine;
         char *field = transition_field(t);
-        const sf_state *elsewhere = find_in_other_machine(cc->definition, m, t->target);
+        const sf_state *elsewhere = find_in_other_machine(cc->definition, machine_of, m, t->target);
         if (elsewhere)
             sf_diags_error(cc->diags, SF_DIAG_MISSING_TARGET, t->pointer,
                            "State '%s': %s names '%s', which is a state of another machine "
@@ -1130,6 +1141,7 @@ static void report_missing_targets(sf_compile_ctx *cc)
         free(t->target);
         free(t->pointer);
     }
+    json_decref(machine_of);
     free(list->missing);
     list->missing = NULL;
     list->missing_count = list->missing_capacity = 0;
