@@ -300,6 +300,27 @@ class ProbeTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr[:500])
         self.assertEqual(p.stdout.strip(), d + ": valid")
 
+    def test_200000_chained_states_and_20000_parallels_are_drawn(self):
+        # graph's model was quadratic too, and searched depth-first by
+        # recursion: 200,000 states deep.
+        n = 200000
+        states = {"S%d" % i: {"Type": "Pass", "Next": "S%d" % (i + 1)} for i in range(n - 1)}
+        states["S%d" % (n - 1)] = {"Type": "Pass", "End": True}
+        d = self.write("chain.json", {"StartAt": "S0", "States": states})
+        p = self.stepfn("graph", d, timeout=240, store=False)
+        self.assertEqual(p.returncode, 0, p.stderr[:500])
+        self.assertEqual(p.stdout.count("label=<<B>S"), n)
+        n = 20000
+        states = {}
+        for i in range(n):
+            states["P%d" % i] = {"Type": "Parallel", "Branches": [
+                {"StartAt": "B%d" % i, "States": {"B%d" % i: {"Type": "Pass", "End": True}}}]}
+            states["P%d" % i].update({"Next": "P%d" % (i + 1)} if i < n - 1 else {"End": True})
+        d = self.write("par.json", {"StartAt": "P0", "States": states})
+        p = self.stepfn("graph", d, timeout=240, store=False)
+        self.assertEqual(p.returncode, 0, p.stderr[:500])
+        self.assertEqual(p.stdout.count("subgraph cluster_n"), 2 * n)
+
     def test_unreachable_and_missing_states_still_found_in_a_long_chain(self):
         n = 5000
         states = {"S%d" % i: {"Type": "Pass", "Next": "S%d" % (i + 1)} for i in range(n - 1)}

@@ -46,14 +46,44 @@ static bool is_type(const sf_state *st, const char *name)
     return st->type && strcmp(st->type->name, name) == 0;
 }
 
+/* The nested machines by the pointer of the state that may own them (their
+ * own pointer less "/Branches/N", "/ItemProcessor" or "/Iterator"): each
+ * Parallel or Map state then looks at its own few candidates rather than at
+ * every machine of the definition. Values are arrays of machine indexes. */
+static json_t *machines_by_owner(const sf_definition *def)
+{
+    json_t *index = json_object();
+    for (size_t i = 0; i < def->machine_count; i++) {
+        const char *p = def->machines[i]->pointer;
+        const char *cut = def->machines[i]->parent ? strrchr(p, '/') : NULL;
+        if (cut && cut > p && strspn(cut + 1, "0123456789") == strlen(cut + 1)) {
+            const char *branches = cut - 1;
+            while (branches > p && *branches != '/')
+                branches--;
+            cut = branches; /* ".../Branches/N": the state is before "/Branches" */
+        }
+        if (!cut)
+            continue;
+        char *owner = sf_strndup(p, (size_t)(cut - p));
+        json_t *list = json_object_get(index, owner);
+        if (!list)
+            json_object_set_new(index, owner, list = json_array());
+        json_array_append_new(list, json_integer((json_int_t)i));
+        free(owner);
+    }
+    return index;
+}
+
 /* The machines nested directly in st, indexed as in its Branches array (a
  * branch that did not compile leaves a NULL). */
-static void find_children(const sf_definition *def, const sf_state *st, graph_node *n)
+static void find_children(const graph_model *m, const sf_state *st, graph_node *n)
 {
+    const sf_definition *def = m->def;
     size_t plen = strlen(st->pointer);
     n->is_map = is_type(st, "Map");
-    for (size_t i = 0; i < def->machine_count; i++) {
-        const sf_machine *mm = def->machines[i];
+    json_t *candidates = json_object_get(m->machines_by_owner, st->pointer);
+    for (size_t k = 0; k < json_array_size(candidates); k++) {
+        const sf_machine *mm = def->machines[json_integer_value(json_array_get(candidates, k))];
         if (mm->parent != st->machine || strncmp(mm->pointer, st->pointer, plen) != 0)
             continue;
         const char *rest = mm->pointer + plen;
@@ -86,7 +116,7 @@ static void add_state(graph_model *m, const sf_state *st, size_t owner, size_t b
     size_t index = add_node(m, GRAPH_NODE_STATE, st, owner, branch);
     if (!is_type(st, "Parallel") && !is_type(st, "Map"))
         return;
-    find_children(m->def, st, &m->nodes[index]);
+    find_children(m, st, &m->nodes[index]);
     for (size_t b = 0; b < m->nodes[index].child_count; b++)
         if (m->nodes[index].children[b])
             add_machine(m, m->nodes[index].children[b], index, b);
@@ -212,8 +242,11 @@ graph_model *graph_model_build(const sf_definition *def)
     graph_model *m = SF_NEW(graph_model);
     m->def = def;
     m->start = add_node(m, GRAPH_NODE_START, NULL, GRAPH_NONE, 0);
+    m->machines_by_owner = machines_by_owner(def);
     if (def->top)
         add_machine(m, def->top, GRAPH_NONE, 0);
+    json_decref(m->machines_by_owner);
+    m->machines_by_owner = NULL;
     m->end = add_node(m, GRAPH_NODE_END, NULL, GRAPH_NONE, 0);
     index_states(m);
     for (size_t i = 0; i < m->node_count; i++)

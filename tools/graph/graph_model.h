@@ -72,6 +72,7 @@ typedef struct graph_model {
     size_t start, end;    /* the marker nodes */
     size_t *nodes_by_ptr; /* STATE node indices sorted by state pointer */
     size_t state_count;
+    json_t *machines_by_owner; /* while building: see graph_model.c */
 } graph_model;
 
 /* Build the model of def (borrowed). Works on definitions that compiled
