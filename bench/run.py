@@ -320,8 +320,11 @@ def stepfn_once(b, work, store_root):
             inp = b.make_input(b.n)
             input_path = os.path.join(work, f"{b.name}.input.json")
             write_json(input_path, inp)
+            # The benchmarks run far past AWS's 25,000-event history quota
+            # (the default limit): lift it.
             argv = [STEPFN, "run", definition, "--input-file", input_path, "--store", store,
-                    "--name", "bench", "--format", "json"]
+                    "--name", "bench", "--format", "json",
+                    "--max-history-events", "1000000000000"]
             if resources:
                 argv += ["--resources", resources]
         rc, wall, rss = measure(argv, out)

@@ -34,6 +34,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -762,12 +763,37 @@ static sf_state *compile_state(sf_compile_ctx *cc, sf_machine *m, const char *na
 
 /* ---- Machines: transitions, reachability, end states ---- */
 
+/* Where st is in m->states, or m->state_count when it is not m's. */
 static size_t state_index(const sf_machine *m, const sf_state *st)
 {
-    for (size_t i = 0; i < m->state_count; i++)
-        if (m->states[i] == st)
-            return i;
-    return m->state_count;
+    return st && st->order < m->state_count && m->states[st->order] == st ? st->order
+                                                                          : m->state_count;
+}
+
+/* FNV-1a: state names are short, and any spread will do for the table. */
+static size_t name_hash(const char *name)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 32));
+}
+
+/* Build m->by_name once m's states are compiled. A name can appear once in
+ * a machine (the document is a JSON object without duplicate keys). */
+static void index_states(sf_machine *m)
+{
+    size_t slots = 8;
+    while (slots < 2 * m->state_count)
+        slots *= 2;
+    m->by_name = sf_calloc(slots, sizeof *m->by_name);
+    m->by_name_mask = slots - 1;
+    for (size_t i = 0; i < m->state_count; i++) {
+        size_t k = name_hash(m->states[i]->name) & m->by_name_mask;
+        while (m->by_name[k])
+            k = (k + 1) & m->by_name_mask;
+        m->by_name[k] = m->states[i];
+    }
 }
 
 /* A state of the document that failed to compile already has its own
@@ -798,29 +824,57 @@ static void resolve_transitions(sf_compile_ctx *cc, sf_machine *m, size_t first)
 
 /* Breadth-first from StartAt along every recorded edge (Next, Default,
  * Choice rules and Catch alike); marks reached[i]. */
+/* The resolved edges since `first`, grouped by the state they leave: the
+ * edges of state i are to[start[i]] .. to[start[i + 1] - 1] (indexes into
+ * m->states). Built in two passes, so a search costs O(states + edges). */
+typedef struct machine_edges {
+    size_t *start, *to;
+} machine_edges;
+
+static machine_edges group_edges(const sf_compile_ctx *cc, const sf_machine *m, size_t first)
+{
+    const struct sf_transition_list *list = cc->transitions;
+    size_t n = m->state_count;
+    machine_edges g = {sf_calloc(n + 2, sizeof *g.start),
+                       sf_calloc(list->count - first + 1, sizeof *g.to)};
+    for (size_t i = first; i < list->count; i++) {
+        size_t from = state_index(m, list->items[i].from);
+        if (from < n && state_index(m, *list->items[i].slot) < n)
+            g.start[from + 2]++;
+    }
+    for (size_t i = 2; i < n + 2; i++)
+        g.start[i] += g.start[i - 1];
+    for (size_t i = first; i < list->count; i++) { /* start[from + 1] is the fill point */
+        size_t from = state_index(m, list->items[i].from);
+        size_t to = state_index(m, *list->items[i].slot);
+        if (from < n && to < n)
+            g.to[g.start[from + 1]++] = to;
+    }
+    return g;
+}
+
 static void mark_reachable(const sf_compile_ctx *cc, const sf_machine *m, size_t first,
                            bool *reached)
 {
-    const struct sf_transition_list *list = cc->transitions;
+    machine_edges g = group_edges(cc, m, first);
     size_t *queue = sf_calloc(m->state_count + 1, sizeof *queue);
     size_t head = 0, tail = 0;
     size_t s = state_index(m, m->start);
     reached[s] = true;
     queue[tail++] = s;
     while (head < tail) {
-        const sf_state *from = m->states[queue[head++]];
-        for (size_t i = first; i < list->count; i++) {
-            const sf_transition *t = &list->items[i];
-            if (t->from != from || !*t->slot)
-                continue;
-            size_t to = state_index(m, *t->slot);
-            if (to < m->state_count && !reached[to]) {
+        size_t from = queue[head++];
+        for (size_t e = g.start[from]; e < g.start[from + 1]; e++) {
+            size_t to = g.to[e];
+            if (!reached[to]) {
                 reached[to] = true;
                 queue[tail++] = to;
             }
         }
     }
     free(queue);
+    free(g.start);
+    free(g.to);
 }
 
 static void check_reachability(sf_compile_ctx *cc, const sf_machine *m, size_t first)
@@ -837,12 +891,13 @@ static void check_reachability(sf_compile_ctx *cc, const sf_machine *m, size_t f
     free(reached);
 }
 
-static bool has_transition(const sf_compile_ctx *cc, size_t first, const sf_state *st)
+/* moves[i]: state i of m has a recorded transition since `first`. */
+static bool *states_that_move(const sf_compile_ctx *cc, const sf_machine *m, size_t first)
 {
+    bool *moves = sf_calloc(m->state_count + 1, sizeof *moves);
     for (size_t i = first; i < cc->transitions->count; i++)
-        if (cc->transitions->items[i].from == st)
-            return true;
-    return false;
+        moves[state_index(m, cc->transitions->items[i].from)] = true;
+    return moves;
 }
 
 /* A machine needs a state that ends it: End true, or a type that has no
@@ -853,14 +908,17 @@ static void check_end_state(sf_compile_ctx *cc, const sf_machine *m, size_t firs
     json_t *states = json_object_get(m->json, "States");
     if (m->state_count == 0 || m->state_count != json_object_size(states))
         return;
+    bool *moves = states_that_move(cc, m, first);
     for (size_t i = 0; i < m->state_count; i++) {
         const sf_state *st = m->states[i];
         bool moves_by_next = st->type->common_fields & SF_COMMON_NEXT_END;
-        if (st->end || (!moves_by_next && !has_transition(cc, first, st)))
+        if (st->end || (!moves_by_next && !moves[i]) ||
+            (moves_by_next && !json_is_string(json_object_get(st->json, "Next")))) {
+            free(moves);
             return;
-        if (moves_by_next && !json_is_string(json_object_get(st->json, "Next")))
-            return;
+        }
     }
+    free(moves);
     sf_diags_error(cc->diags, SF_DIAG_MISSING_END_STATE, m->pointer,
                    "This %s has no state that ends it: give a state \"End\": true, or add a "
                    "Succeed or Fail state",
@@ -934,10 +992,13 @@ static void compile_states(sf_compile_ctx *cc, sf_machine *m, json_t *states)
     {
         char *ptr = sf_pointer_join(sptr, name);
         sf_state *st = compile_state(cc, m, name, st_json, ptr);
-        if (st)
+        if (st) {
+            st->order = m->state_count;
             m->states[m->state_count++] = st;
+        }
         free(ptr);
     }
+    index_states(m);
     free(sptr);
 }
 
@@ -997,25 +1058,37 @@ sf_machine *sf_compile_machine(sf_compile_ctx *cc, json_t *obj, const char *poin
 
 sf_state *sf_machine_find_state(const sf_machine *m, const char *name)
 {
-    for (size_t i = 0; i < m->state_count; i++)
-        if (strcmp(m->states[i]->name, name) == 0)
-            return m->states[i];
+    if (!m->by_name) /* States was missing or not an object */
+        return NULL;
+    for (size_t k = name_hash(name) & m->by_name_mask; m->by_name[k]; k = (k + 1) & m->by_name_mask)
+        if (strcmp(m->by_name[k]->name, name) == 0)
+            return m->by_name[k];
     return NULL;
 }
 
 /* ---- Whole-definition checks ---- */
 
-/* A state named `name` in another machine than m, or NULL. */
-static const sf_state *find_in_other_machine(const sf_definition *def, const sf_machine *m,
-                                             const char *name)
+/* Which machine (its index in def->machines) holds each state name, the
+ * first one when a name is used twice: made once for all missing targets,
+ * so that a definition of many machines and many bad transitions is not
+ * searched machine by machine for each. */
+static json_t *machine_of_names(const sf_definition *def)
 {
-    for (size_t i = 0; i < def->machine_count; i++) {
-        const sf_state *st =
-            def->machines[i] == m ? NULL : sf_machine_find_state(def->machines[i], name);
-        if (st)
-            return st;
-    }
-    return NULL;
+    json_t *index = json_object();
+    for (size_t i = def->machine_count; i-- > 0;) /* the first machine last: it wins */
+        for (size_t j = 0; j < def->machines[i]->state_count; j++)
+            json_object_set_new(index, def->machines[i]->states[j]->name,
+                                json_integer((json_int_t)i));
+    return index;
+}
+
+/* A state named `name` in another machine than m, or NULL. */
+static const sf_state *find_in_other_machine(const sf_definition *def, json_t *machine_of,
+                                             const sf_machine *m, const char *name)
+{
+    json_t *i = json_object_get(machine_of, name);
+    const sf_machine *other = i ? def->machines[json_integer_value(i)] : NULL;
+    return other && other != m ? sf_machine_find_state(other, name) : NULL;
 }
 
 /* The field of a transition below its state, written as the rule messages
@@ -1047,11 +1120,12 @@ static char *transition_field(const sf_transition *t)
 static void report_missing_targets(sf_compile_ctx *cc)
 {
     struct sf_transition_list *list = cc->transitions;
+    json_t *machine_of = list->missing_count ? machine_of_names(cc->definition) : NULL;
     for (size_t i = 0; i < list->missing_count; i++) {
         sf_transition *t = &list->missing[i];
         const sf_machine *m = t->from->machine;
         char *field = transition_field(t);
-        const sf_state *elsewhere = find_in_other_machine(cc->definition, m, t->target);
+        const sf_state *elsewhere = find_in_other_machine(cc->definition, machine_of, m, t->target);
         if (elsewhere)
             sf_diags_error(cc->diags, SF_DIAG_MISSING_TARGET, t->pointer,
                            "State '%s': %s names '%s', which is a state of another machine "
@@ -1067,6 +1141,7 @@ static void report_missing_targets(sf_compile_ctx *cc)
         free(t->target);
         free(t->pointer);
     }
+    json_decref(machine_of);
     free(list->missing);
     list->missing = NULL;
     list->missing_count = list->missing_capacity = 0;
@@ -1355,6 +1430,7 @@ void sf_definition_free(sf_definition *def)
         for (size_t j = 0; j < m->state_count; j++)
             free_state(m->states[j]);
         free(m->states);
+        free(m->by_name);
         free(m->pointer);
         free(m);
     }

@@ -36,11 +36,11 @@ typedef struct sf_compile_ctx sf_compile_ctx;
 typedef struct sf_retrier {
     char **errors; /* ErrorEquals */
     size_t error_count;
-    double interval_seconds; /* IntervalSeconds, default 1 */
-    int max_attempts;        /* MaxAttempts, default 3; 0 = never retry */
-    double backoff_rate;     /* BackoffRate, default 2.0 */
+    double interval_seconds;  /* IntervalSeconds, default 1 */
+    int max_attempts;         /* MaxAttempts, default 3; 0 = never retry */
+    double backoff_rate;      /* BackoffRate, default 2.0 */
     double max_delay_seconds; /* MaxDelaySeconds, 0 = none */
-    bool jitter_full;        /* JitterStrategy FULL */
+    bool jitter_full;         /* JitterStrategy FULL */
 } sf_retrier;
 
 /* A Catch rule. */
@@ -59,6 +59,7 @@ struct sf_state {
     json_t *json;  /* borrowed from the definition document */
     const sf_state_type *type;
     sf_machine *machine; /* the machine this state belongs to */
+    size_t order;        /* its place in machine->states */
     char *entered_event; /* "<Type>StateEntered", made once for the hot path */
     char *exited_event;  /* "<Type>StateExited" */
     /* The fixed middle of this state's entry and exit history lines (see
@@ -99,6 +100,12 @@ struct sf_machine {
     json_t *json;  /* borrowed */
     sf_definition *definition;
     sf_machine *parent; /* NULL at the top level */
+    /* The states by name, for sf_machine_find_state: an open-addressing
+     * table of by_name_mask + 1 slots (a power of two, at least twice the
+     * states), NULL for an empty slot. Validating a machine of 200,000
+     * states looks a name up per transition; so does a replay per state. */
+    sf_state **by_name;
+    size_t by_name_mask;
 };
 
 struct sf_definition {
@@ -118,7 +125,7 @@ struct sf_definition {
 
 /* What sf_definition_parse_ex knows about where the definition will run. */
 typedef struct sf_load_options {
-    const char *base_dir; /* the definition's folder; NULL: the working directory */
+    const char *base_dir;                 /* the definition's folder; NULL: the working directory */
     const struct sf_resources *resources; /* the --resources map, or NULL */
 } sf_load_options;
 
@@ -150,7 +157,7 @@ sf_state *sf_machine_find_state(const sf_machine *m, const char *name);
 struct sf_compile_ctx {
     sf_definition *definition;
     sf_diags *diags;
-    sf_state *state;                      /* the state being compiled */
+    sf_state *state;                        /* the state being compiled */
     struct sf_transition_list *transitions; /* engine-private: targets to resolve */
 };
 

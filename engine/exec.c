@@ -20,6 +20,19 @@
  * A history write that fails (disk full, I/O error) stops the execution at
  * once: nothing runs that cannot be recorded. The message is kept for the
  * caller (exit status 4).
+ *
+ * History limit. AWS fails an execution whose history reaches 25,000
+ * events; without a bound, a Choice that loops to itself or a Task whose
+ * Catch leads back to it writes gigabytes. Ids below the limit are for the
+ * run's events and the limit's own id is kept for the final one, so a full
+ * history holds exactly `max_history_events` events, ExecutionFailed
+ * (States.Runtime) last. The event that finds no room is not written; from
+ * then on the execution counts as over for its cursors (sf_exec_is_over
+ * stops them between states) and the flush at the end of the loop turn
+ * ends it, outside any state's frame. Map iterations and Parallel branches
+ * record into the same history, so they count too; a replay's matched
+ * events are not written again and cost nothing. The check is one integer
+ * compare per written event.
  */
 #include "engine/exec.h"
 #include "engine/lang/jsonpath.h"
@@ -72,7 +85,10 @@ struct sf_exec {
     json_t *context_base;
     sf_cursor *root;
     char *store_error;
-    bool over; /* the final event is recorded (or recording failed) */
+    bool over;             /* the final event is recorded (or recording failed) */
+    int64_t history_limit; /* ids up to it; the last one for the final event */
+    bool history_full;     /* an event found no room: the execution is failing */
+    bool ending;           /* end_execution is recording the final event */
     int open_handles;
     uv_timer_t start_timer;
     uv_timer_t timeout_timer;
@@ -114,6 +130,10 @@ static void flush_history(uv_prepare_t *p)
     char *err = NULL;
     if (e->store_error) { /* found while recording: see cannot_record */
         end_execution(e, NULL, NULL);
+        return;
+    }
+    if (e->history_full) {
+        end_execution(e, "ExecutionFailed", NULL);
         return;
     }
     if (e->history && sf_history_flush(e->history, false, &err) != 0) {
@@ -174,6 +194,21 @@ static bool cannot_record(sf_exec *e)
     return true;
 }
 
+/* Whether the history is full for an event that is not the final one (see
+ * "History limit" at the top); the first refusal asks the end-of-turn flush
+ * to fail the execution. */
+static bool history_is_full(sf_exec *e)
+{
+    if (e->next_event_id < e->history_limit || e->ending)
+        return false;
+    if (!e->history_full) {
+        e->history_full = true;
+        if (!uv_is_active((uv_handle_t *)&e->flush_prepare))
+            uv_prepare_start(&e->flush_prepare, flush_history);
+    }
+    return true;
+}
+
 /* Append a new event's line; the log is flushed before the loop waits. */
 static void append_event(sf_exec *e, sf_event_parts *ev)
 {
@@ -206,9 +241,9 @@ int64_t sf_exec_record_ex(sf_exec *e, int64_t previous_id, const char *type, jso
         return e->next_event_id;
     }
     int64_t matched = match_recorded(e, scope, type, details);
-    if (matched) {
+    if (matched || history_is_full(e)) {
         json_decref(details);
-        return matched;
+        return matched ? matched : e->next_event_id;
     }
     sf_event_parts ev = {.previous_id = previous_id,
                          .type = type,
@@ -236,6 +271,8 @@ int64_t sf_exec_record_text(sf_exec *e, int64_t previous_id, const char *type,
     json_decref(match);
     if (matched)
         return matched;
+    if (history_is_full(e))
+        return e->next_event_id;
     sf_event_parts ev = {.previous_id = previous_id,
                          .type = type,
                          .details_text = details_text,
@@ -260,6 +297,8 @@ int64_t sf_exec_record_io(sf_exec *e, int64_t previous_id, const char *type,
     } else {
         e->last_match = NULL;
     }
+    if (history_is_full(e))
+        return e->next_event_id;
     sf_event_parts ev = {.previous_id = previous_id, .type = type, .io = io, .scope = scope};
     append_event(e, &ev);
     sf_summary_apply_io(&e->summary, ev.id, !io->is_output, io->name,
@@ -306,7 +345,7 @@ json_t *sf_exec_context_base(sf_exec *e)
 
 bool sf_exec_is_over(const sf_exec *e)
 {
-    return e->over || e->store_error;
+    return e->over || e->store_error || e->history_full;
 }
 
 const sf_summary *sf_exec_summary(const sf_exec *e)
@@ -387,6 +426,27 @@ static void close_handles(sf_exec *e)
         uv_close(handles[i], handle_closed);
 }
 
+static json_t *error_details(const char *error, const char *cause)
+{
+    json_t *d = json_object();
+    if (error)
+        json_object_set_new(d, "error", json_string(error));
+    if (cause)
+        json_object_set_new(d, "cause", json_string(cause));
+    return d;
+}
+
+static json_t *history_limit_details(const sf_exec *e)
+{
+    char *cause = sf_asprintf("The execution reached the maximum number of history events "
+                              "(%lld); its last event is this failure. Raise the limit with "
+                              "--max-history-events or STEPFN_MAX_HISTORY_EVENTS.",
+                              (long long)e->history_limit);
+    json_t *d = error_details(SF_ERR_HISTORY_LIMIT, cause);
+    free(cause);
+    return d;
+}
+
 /* Record the final event (type may be NULL when recording already failed),
  * close the log and the handles. */
 static void end_execution(sf_exec *e, const char *type, json_t *details)
@@ -395,8 +455,19 @@ static void end_execution(sf_exec *e, const char *type, json_t *details)
         json_decref(details);
         return;
     }
+    if (type && e->history_full) { /* whatever else ended it, the history is full */
+        json_decref(details);
+        type = "ExecutionFailed";
+        details = history_limit_details(e);
+    }
+    e->ending = true;
+    /* A full history refused the cursor's last event, whose id it still
+     * holds: the failure follows the last event written. */
+    int64_t previous = e->history_full ? e->next_event_id - 1
+                       : e->root       ? e->root->last_event_id
+                                       : 0;
     if (type)
-        sf_exec_record(e, e->root ? e->root->last_event_id : 0, type, details, NULL);
+        sf_exec_record(e, previous, type, details, NULL);
     else
         json_decref(details);
     e->over = true;
@@ -411,16 +482,6 @@ static void end_execution(sf_exec *e, const char *type, json_t *details)
         sf_cursor_cancel(e->root);
     }
     close_handles(e);
-}
-
-static json_t *error_details(const char *error, const char *cause)
-{
-    json_t *d = json_object();
-    if (error)
-        json_object_set_new(d, "error", json_string(error));
-    if (cause)
-        json_object_set_new(d, "cause", json_string(cause));
-    return d;
 }
 
 static void root_done(sf_cursor *root, json_t *output, sf_error *err)
@@ -496,14 +557,16 @@ static void init_handle(sf_exec *e, uv_handle_t *h)
     e->open_handles++;
 }
 
-static sf_exec *exec_new(uv_loop_t *loop, sf_definition *def, sf_history *h, sf_exec_done_cb done,
-                         void *data)
+static sf_exec *exec_new(uv_loop_t *loop, sf_definition *def, sf_history *h,
+                         const sf_exec_config *cfg, sf_exec_done_cb done, void *data)
 {
     sf_exec *e = SF_NEW(sf_exec);
     e->loop = loop;
     e->def = def;
     e->history = h;
     e->next_event_id = 1;
+    e->history_limit =
+        cfg->max_history_events > 0 ? cfg->max_history_events : SF_EXEC_MAX_HISTORY_EVENTS;
     e->done = done;
     e->done_data = data;
     sf_summary_init(&e->summary);
@@ -537,7 +600,7 @@ sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
     free(path);
     if (!h)
         return NULL;
-    sf_exec *e = exec_new(loop, def, h, done, data);
+    sf_exec *e = exec_new(loop, def, h, cfg, done, data);
     e->dir = sf_strdup(cfg->exec_dir);
     e->input = json_incref(input);
     char *sm_arn = sf_asprintf("arn:aws:states:" SF_REGION ":" SF_ACCOUNT ":stateMachine:%s",
@@ -591,7 +654,7 @@ sf_exec *sf_exec_continue(uv_loop_t *loop, sf_definition *def, json_t *events, s
         sf_summary_free(&folded);
         return NULL;
     }
-    sf_exec *e = exec_new(loop, def, h, done, data);
+    sf_exec *e = exec_new(loop, def, h, cfg, done, data);
     e->dir = sf_strdup(cfg->exec_dir);
     e->summary = folded;
     e->next_event_id = folded.last_event_id + 1;

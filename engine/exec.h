@@ -31,7 +31,15 @@ typedef struct sf_exec_config {
     const char *state_machine_name; /* used in ARNs */
     const char *exec_dir;           /* the execution's folder in the store */
     sf_fsync_policy fsync;
+    /* The most events the history may hold, the final ExecutionFailed
+     * included (see "History limit" in exec.c); 0: SF_EXEC_MAX_HISTORY_EVENTS. */
+    int64_t max_history_events;
 } sf_exec_config;
+
+/* AWS's quota: "Maximum execution history size: 25,000 events". */
+#define SF_EXEC_MAX_HISTORY_EVENTS 25000
+/* The error and cause an execution fails with when its history is full. */
+#define SF_ERR_HISTORY_LIMIT "States.Runtime"
 
 /* Start an execution. input is borrowed. Returns NULL with *err on failure
  * to create the history. */

@@ -8,6 +8,7 @@
 #include "engine/store/store.h"
 #include "engine/xalloc.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,28 @@ void sf_args_init(sf_args *a, int argc, char **argv)
     a->i = 0;
     a->value = NULL;
     a->failed = false;
+    a->operands_only = false;
+}
+
+bool sf_args_end_of_options(sf_args *a)
+{
+    if (a->operands_only || strcmp(a->argv[a->i], "--") != 0)
+        return false;
+    a->operands_only = true;
+    return true;
+}
+
+bool sf_args_unknown_option(const sf_args *a)
+{
+    const char *arg = a->argv[a->i];
+    return !a->operands_only && arg[0] == '-' && arg[1] != '\0';
 }
 
 bool sf_args_option(sf_args *a, const char *name)
 {
     const char *arg = a->argv[a->i];
+    if (a->operands_only)
+        return false;
     size_t n = strlen(name);
     if (strncmp(arg, name, n) != 0)
         return false;
@@ -44,7 +62,7 @@ bool sf_args_option(sf_args *a, const char *name)
 
 bool sf_args_flag(sf_args *a, const char *name)
 {
-    return strcmp(a->argv[a->i], name) == 0;
+    return !a->operands_only && strcmp(a->argv[a->i], name) == 0;
 }
 
 bool sf_args_is_help(sf_args *a)
@@ -79,7 +97,9 @@ int sf_cli_parse_options(const char *cmd, const char *help, int argc, char **arg
     sf_args a;
     sf_args_init(&a, argc, argv);
     for (; a.i < argc; a.i++) {
-        if (sf_args_is_help(&a)) {
+        if (sf_args_end_of_options(&a)) {
+            continue;
+        } else if (sf_args_is_help(&a)) {
             fputs(help, stdout);
             return -1;
         } else if (sf_args_option(&a, "--store")) {
@@ -89,7 +109,7 @@ int sf_cli_parse_options(const char *cmd, const char *help, int argc, char **arg
                 return SF_EXIT_USAGE;
         } else if (parse_extra(&a, extras)) {
             /* stored through the extra's pointer */
-        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
+        } else if (sf_args_unknown_option(&a)) {
             return sf_cli_usage_error(cmd, "unknown option '%s'", argv[a.i]);
         } else if (rule != SF_CLI_NO_NAME && !o->name) {
             o->name = argv[a.i];
@@ -117,6 +137,28 @@ bool sf_cli_parse_format(const char *command, const char *text, sf_format *out)
     return true;
 }
 
+bool sf_cli_history_limit(const char *command, const char *text, int64_t *out)
+{
+    const char *origin = "--max-history-events";
+    if (!text) {
+        text = getenv("STEPFN_MAX_HISTORY_EVENTS");
+        origin = "$STEPFN_MAX_HISTORY_EVENTS";
+    }
+    *out = 0;
+    if (!text || (!*text && origin[0] == '$')) /* unset or empty: the default */
+        return true;
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(text, &end, 10);
+    if (errno || *end || end == text || n < SF_CLI_HISTORY_LIMIT_LEAST || n > 1000000000000LL) {
+        sf_cli_usage_error(command, "%s must be a whole number of events from %d up, not '%s'",
+                           origin, SF_CLI_HISTORY_LIMIT_LEAST, text);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
 void sf_cli_print_diags(FILE *out, const char *origin, const sf_diags *d)
 {
     for (size_t i = 0; i < d->count; i++) {
@@ -132,29 +174,43 @@ void sf_cli_print_diags(FILE *out, const char *origin, const sf_diags *d)
 static int load_events(const char *store, const char *name, json_t **events, char **damage)
 {
     char *err = NULL;
+    bool broken = false;
     *damage = NULL;
-    char *dir = sf_store_execution_dir(store, name, &err);
+    char *dir = sf_store_execution_dir(store, name, &broken, &err);
     if (!dir) {
         fprintf(stderr, "stepfn: %s\n", err);
         free(err);
-        return SF_EXIT_USAGE;
+        return broken ? SF_EXIT_STORE : SF_EXIT_USAGE;
     }
     char *path = sf_store_file(dir, "history.jsonl");
     size_t dropped = 0;
-    *events = sf_history_read(path, &dropped, &err);
+    char *notes = NULL;
+    *events = sf_history_read(path, &dropped, &notes, &err);
     size_t torn = dropped > 0 && sf_history_ends_torn(path) ? 1 : 0;
     free(path);
     free(dir);
     if (!*events) {
         fprintf(stderr, "stepfn: %s\n", err);
         free(err);
+        free(notes);
         return SF_EXIT_STORE;
     }
-    if (torn)
+    if (dropped > torn) {
+        /* Each note is "PATH:LINE: why; line ignored". */
+        for (char *line = notes, *nl; line && *line; line = nl + 1) {
+            nl = strchr(line, '\n');
+            fprintf(stderr, "stepfn: warning: %.*s\n", (int)(nl - line), line);
+        }
+        fprintf(stderr,
+                "stepfn: %s: ignored %zu torn, corrupted or out-of-sequence history line(s)\n",
+                name, dropped);
+    } else if (torn) {
         fprintf(stderr,
                 "stepfn: %s: ignored 1 torn or corrupted history line(s) (a crash cut a "
                 "write short)\n",
                 name);
+    }
+    free(notes);
     *damage = sf_history_damage(*events, dropped - torn);
     return SF_EXIT_OK;
 }

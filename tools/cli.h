@@ -6,6 +6,7 @@
 #define SF_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
 #include "engine/diag.h"
@@ -23,21 +24,34 @@ enum {
 typedef enum { SF_FORMAT_TEXT, SF_FORMAT_JSON } sf_format;
 
 /* A tiny option scanner: `--name value` and `--name=value`, flags, and
- * positional arguments, in any order. */
+ * positional arguments, in any order. The first `--` ends the options:
+ * every argument after it is positional, so an execution named `-x` (a
+ * valid AWS name) can be given as `stepfn describe -- -x`. */
 typedef struct sf_args {
     int argc;
     char **argv;
     int i;
     const char *value; /* value of the last matched option */
     bool failed;
+    bool operands_only; /* past `--` */
 } sf_args;
 
 void sf_args_init(sf_args *a, int argc, char **argv);
+/* True when the current argument is the `--` that ends the options (the
+ * caller skips it); from then on no option or flag matches. */
+bool sf_args_end_of_options(sf_args *a);
 /* True when the current argument is option `name` taking a value; sets
  * a->value (reports a missing value and sets a->failed). */
 bool sf_args_option(sf_args *a, const char *name);
 bool sf_args_flag(sf_args *a, const char *name);
 bool sf_args_is_help(sf_args *a);
+/* The current argument looks like an option (a leading '-', not "-" alone)
+ * and comes before `--`: one no option matched. */
+bool sf_args_unknown_option(const sf_args *a);
+/* The line every command's help gives for `--`. */
+#define SF_CLI_HELP_END_OF_OPTIONS                                                                 \
+    "  --                  end of options: what follows is a name or a file even when\n"           \
+    "                      it starts with '-' (stepfn describe -- -x)\n"
 
 /* What commands that act on stored executions take: [NAME] [--store DIR]
  * [--format F], plus extra options with a value. */
@@ -61,6 +75,13 @@ int sf_cli_parse_options(const char *cmd, const char *help, int argc, char **arg
 int sf_cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 bool sf_cli_parse_format(const char *command, const char *text, sf_format *out);
+
+/* The history limit (see "History limit" in engine/exec.c): text, the
+ * value of --max-history-events (may be NULL), else
+ * $STEPFN_MAX_HISTORY_EVENTS, else 0 (the caller's default). An integer
+ * from SF_CLI_HISTORY_LIMIT_LEAST up; false after a usage message. */
+#define SF_CLI_HISTORY_LIMIT_LEAST 3 /* ExecutionStarted, a state's entry, the failure */
+bool sf_cli_history_limit(const char *command, const char *text, int64_t *out);
 
 void sf_cli_print_diags(FILE *out, const char *origin, const sf_diags *d);
 

@@ -195,11 +195,12 @@ static int load_stored(const char *cmd, const char *store, const char *name, sto
     s->lock = -1;
     s->name = sf_strdup(name);
     char *err = NULL;
-    s->dir = sf_store_execution_dir(store, name, &err);
+    bool broken = false;
+    s->dir = sf_store_execution_dir(store, name, &broken, &err);
     if (!s->dir) {
         fprintf(stderr, "stepfn %s: %s\n", cmd, err);
         free(err);
-        return SF_EXIT_USAGE;
+        return broken ? SF_EXIT_STORE : SF_EXIT_USAGE;
     }
     bool busy = false;
     s->lock = sf_store_lock(s->dir, &busy, &err);
@@ -239,14 +240,25 @@ static const char *machine_name(const stored_exec *s)
     return colon ? colon + 1 : "stepfn";
 }
 
+/* The history limit: the one given (--max-history-events or the
+ * environment), else the one the execution was run with, else AWS's. */
+static int64_t history_limit(const stored_exec *s, int64_t given)
+{
+    json_int_t recorded = json_integer_value(json_object_get(s->meta, "maxHistoryEvents"));
+    if (given > 0)
+        return given;
+    return recorded >= SF_CLI_HISTORY_LIMIT_LEAST ? recorded : SF_EXEC_MAX_HISTORY_EVENTS;
+}
+
 static bool start_continue(const char *cmd, sf_runner *runner, stored_exec *s, sf_replay_mode mode,
-                           const char *from, const char *store)
+                           const char *from, const char *store, int64_t max_events)
 {
     char *err = NULL;
     sf_exec_config cfg = {.name = s->name,
                           .state_machine_name = machine_name(s),
                           .exec_dir = s->dir,
-                          .fsync = stored_fsync(s)};
+                          .fsync = stored_fsync(s),
+                          .max_history_events = history_limit(s, max_events)};
     sf_exec *e = sf_exec_continue(sf_runner_loop(runner), s->def, s->events, mode, from, &cfg,
                                   sf_runner_exec_done, runner, &err);
     if (!e) {
@@ -263,17 +275,22 @@ static bool start_continue(const char *cmd, sf_runner *runner, stored_exec *s, s
 
 static const char resume_help[] =
     "usage: stepfn resume [NAME] [--store DIR] [--format text|json]\n"
+    "                     [--max-history-events N]\n"
     "\n"
     "Continues executions whose process died (kill -9, power loss, a crash)\n"
     "from their history: NAME, or every execution of the store that is still\n"
     "RUNNING and that no live process holds. Steps whose results are recorded\n"
     "are not run again; a task that was in flight is invoked again\n"
-    "(at-least-once). Waits and retry back-offs continue with the time left.\n";
+    "(at-least-once). Waits and retry back-offs continue with the time left.\n"
+    "\n"
+    "  --max-history-events N  the history limit (default: the one the execution\n"
+    "                      was run with, else $STEPFN_MAX_HISTORY_EVENTS, else "
+    "25000)\n" SF_CLI_HELP_END_OF_OPTIONS;
 
 /* Load and start one execution to resume. quiet: skip what is not
  * resumable without complaint (resuming the whole store). */
 static int resume_one(sf_runner *runner, const char *store, const char *name, bool quiet,
-                      definition_cache *cache, stored_exec *s)
+                      definition_cache *cache, int64_t max_events, stored_exec *s)
 {
     int status = load_stored("resume", store, name, s);
     if (status == SF_EXIT_OK && strcmp(s->summary.status, "RUNNING") != 0) {
@@ -290,7 +307,8 @@ static int resume_one(sf_runner *runner, const char *store, const char *name, bo
     if (status != SF_EXIT_OK)
         return quiet && status != SF_EXIT_STORE ? SF_EXIT_OK : status;
     status = compile_stored("resume", s, NULL, cache);
-    if (status == SF_EXIT_OK && !start_continue("resume", runner, s, SF_REPLAY_RESUME, NULL, store))
+    if (status == SF_EXIT_OK &&
+        !start_continue("resume", runner, s, SF_REPLAY_RESUME, NULL, store, max_events))
         status = SF_EXIT_STORE;
     else if (status == SF_EXIT_OK)
         stored_release_loaded(s);
@@ -300,10 +318,15 @@ static int resume_one(sf_runner *runner, const char *store, const char *name, bo
 int sf_cmd_resume(int argc, char **argv)
 {
     sf_cli_options o = {.format = SF_FORMAT_TEXT};
+    const char *max_text = NULL;
+    const sf_cli_extra extras[] = {{"--max-history-events", &max_text}, {NULL, NULL}};
+    int64_t max_events = 0;
     int status =
-        sf_cli_parse_options("resume", resume_help, argc, argv, SF_CLI_NAME_OPTIONAL, NULL, &o);
+        sf_cli_parse_options("resume", resume_help, argc, argv, SF_CLI_NAME_OPTIONAL, extras, &o);
     if (status)
         return status < 0 ? SF_EXIT_OK : status;
+    if (!sf_cli_history_limit("resume", max_text, &max_events))
+        return SF_EXIT_USAGE;
     char *store = sf_store_resolve(o.store);
     char *err = NULL;
     size_t n = 1;
@@ -322,8 +345,8 @@ int sf_cmd_resume(int argc, char **argv)
      * recorded, a damaged definition) is reported and sets the exit status,
      * but never keeps the others of the store from being resumed. */
     for (size_t i = 0; i < n; i++) {
-        int one =
-            resume_one(runner, store, o.name ? o.name : names[i], !o.name, &cache, &loaded[i]);
+        int one = resume_one(runner, store, o.name ? o.name : names[i], !o.name, &cache, max_events,
+                             &loaded[i]);
         started += loaded[i].lock < 0 && loaded[i].def && one == SF_EXIT_OK;
         if (status == SF_EXIT_OK)
             status = one;
@@ -346,7 +369,7 @@ int sf_cmd_resume(int argc, char **argv)
 
 static const char replay_help[] =
     "usage: stepfn replay NAME [--from STATE] [--definition FILE] [--store DIR]\n"
-    "                          [--format text|json]\n"
+    "                          [--format text|json] [--max-history-events N]\n"
     "       (alias: stepfn redrive)\n"
     "\n"
     "Redrives a FAILED, TIMED_OUT or ABORTED execution, as AWS RedriveExecution\n"
@@ -359,7 +382,11 @@ static const char replay_help[] =
     "                      last time; it and every state after it run again\n"
     "  --definition FILE   replay with this (fixed) definition instead of the one\n"
     "                      stored with the execution; the old one is kept as\n"
-    "                      definition.N.json in the execution's folder\n";
+    "                      definition.N.json in the execution's folder\n"
+    "  --max-history-events N  the history limit, which the redrive's events share\n"
+    "                      with those recorded before (default: the one the execution\n"
+    "                      was run with, else $STEPFN_MAX_HISTORY_EVENTS, else "
+    "25000)\n" SF_CLI_HELP_END_OF_OPTIONS;
 
 /* Swap in a fixed definition for the replay, keeping the previous one. */
 static int adopt_definition(stored_exec *s, const char *path)
@@ -386,9 +413,19 @@ static int adopt_definition(stored_exec *s, const char *path)
     return rc == 0 ? SF_EXIT_OK : SF_EXIT_STORE;
 }
 
-static int check_replayable(const stored_exec *s)
+static int check_replayable(const stored_exec *s, int64_t max_events)
 {
     const char *st = s->summary.status;
+    int64_t limit = history_limit(s, max_events);
+    /* As AWS: a redrive needs room for ExecutionRedriven and one more. */
+    if (strcmp(st, "SUCCEEDED") != 0 && strcmp(st, "RUNNING") != 0 &&
+        s->summary.last_event_id + 2 > limit) {
+        fprintf(stderr,
+                "stepfn replay: %s has %lld history events; a redrive needs room for 2 more "
+                "under the limit of %lld events (raise it with --max-history-events)\n",
+                s->name, (long long)s->summary.last_event_id, (long long)limit);
+        return SF_EXIT_USAGE;
+    }
     if (strcmp(st, "SUCCEEDED") == 0) {
         fprintf(stderr,
                 "stepfn replay: %s SUCCEEDED; only a FAILED, TIMED_OUT or ABORTED execution "
@@ -409,17 +446,23 @@ static int check_replayable(const stored_exec *s)
 int sf_cmd_replay(int argc, char **argv)
 {
     sf_cli_options o = {.format = SF_FORMAT_TEXT};
-    const char *from = NULL, *definition = NULL;
-    const sf_cli_extra extras[] = {{"--from", &from}, {"--definition", &definition}, {NULL, NULL}};
+    const char *from = NULL, *definition = NULL, *max_text = NULL;
+    const sf_cli_extra extras[] = {{"--from", &from},
+                                   {"--definition", &definition},
+                                   {"--max-history-events", &max_text},
+                                   {NULL, NULL}};
+    int64_t max_events = 0;
     int status =
         sf_cli_parse_options("replay", replay_help, argc, argv, SF_CLI_NAME_REQUIRED, extras, &o);
     if (status)
         return status < 0 ? SF_EXIT_OK : status;
+    if (!sf_cli_history_limit("replay", max_text, &max_events))
+        return SF_EXIT_USAGE;
     char *store = sf_store_resolve(o.store);
     stored_exec s;
     status = load_stored("replay", store, o.name, &s);
     if (status == SF_EXIT_OK)
-        status = check_replayable(&s);
+        status = check_replayable(&s, max_events);
     if (status == SF_EXIT_OK)
         status = compile_stored("replay", &s, definition, NULL);
     if (status == SF_EXIT_OK && definition)
@@ -427,7 +470,7 @@ int sf_cmd_replay(int argc, char **argv)
     sf_runner *runner = sf_runner_new("replay");
     if (status == SF_EXIT_OK &&
         !start_continue("replay", runner, &s, from ? SF_REPLAY_FROM : SF_REPLAY_REDRIVE, from,
-                        store))
+                        store, max_events))
         status = SF_EXIT_USAGE;
     if (status == SF_EXIT_OK)
         status = sf_runner_run(runner, o.format);

@@ -28,7 +28,7 @@
 extern char **environ;
 
 static const char graph_help[] =
-    "usage: stepfn graph DEF [options]\n"
+    "usage: stepfn graph [options] [--] DEF\n"
     "       stepfn graph --execution NAME [--store DIR] [options]\n"
     "\n"
     "Draws a state machine as a Graphviz graph: a node per state (its shape says\n"
@@ -50,8 +50,7 @@ static const char graph_help[] =
     "                      `dot` (Debian package: graphviz)\n"
     "  -o, --output FILE   write to FILE instead of standard output\n"
     "  --rankdir TB|LR     top-down or left-to-right (default: whichever fits)\n"
-    "  --no-legend         leave the legend out\n"
-    "\n"
+    "  --no-legend         leave the legend out\n" SF_CLI_HELP_END_OF_OPTIONS "\n"
     "Example: stepfn graph --execution nightly-42 --format png -o nightly-42.png\n"
     "\n"
     "Exit status: 0 drawn, 2 usage error or no such execution, 3 invalid\n"
@@ -90,7 +89,9 @@ static int parse_graph_args(int argc, char **argv, graph_options *o)
     sf_args a;
     sf_args_init(&a, argc, argv);
     for (; a.i < argc; a.i++) {
-        if (sf_args_is_help(&a)) {
+        if (sf_args_end_of_options(&a)) {
+            continue;
+        } else if (sf_args_is_help(&a)) {
             fputs(graph_help, stdout);
             return -1;
         } else if (sf_args_option(&a, "--execution")) {
@@ -105,7 +106,7 @@ static int parse_graph_args(int argc, char **argv, graph_options *o)
             o->rankdir = a.value;
         } else if (sf_args_flag(&a, "--no-legend")) {
             o->legend = false;
-        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
+        } else if (sf_args_unknown_option(&a)) {
             return sf_cli_usage_error("graph", "unknown option '%s'", argv[a.i]);
         } else if (!o->def_path) {
             o->def_path = argv[a.i];
@@ -187,7 +188,7 @@ static int draw_execution(const graph_options *o, graph_text *dot)
         free(store);
         return st;
     }
-    char *err = NULL, *dir = sf_store_execution_dir(store, o->execution, &err);
+    char *err = NULL, *dir = sf_store_execution_dir(store, o->execution, NULL, &err);
     char *path = dir ? sf_store_file(dir, "definition.json") : NULL;
     bool invalid = false;
     sf_definition *def = path ? load_definition(path, path, &invalid) : NULL;

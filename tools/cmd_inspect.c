@@ -12,11 +12,12 @@
 #include <string.h>
 
 static const char describe_help[] =
-    "usage: stepfn describe NAME [--store DIR] [--format json|text]\n"
+    "usage: stepfn describe [--store DIR] [--format json|text] [--] NAME\n"
     "\n"
     "Prints an execution as AWS DescribeExecution does (JSON by default):\n"
     "executionArn, stateMachineArn, name, status, startDate, stopDate, input,\n"
-    "output, error, cause, redriveCount.\n";
+    "output, error, cause, redriveCount.\n"
+    "\n" SF_CLI_HELP_END_OF_OPTIONS;
 
 int sf_cmd_describe(int argc, char **argv)
 {
@@ -45,10 +46,11 @@ int sf_cmd_describe(int argc, char **argv)
 }
 
 static const char history_help[] =
-    "usage: stepfn history NAME [--store DIR]\n"
+    "usage: stepfn history [--store DIR] [--] NAME\n"
     "\n"
     "Prints the execution's events as AWS GetExecutionHistory does:\n"
-    "{\"events\": [{\"id\", \"previousEventId\", \"timestamp\", \"type\", ...Details}]}\n";
+    "{\"events\": [{\"id\", \"previousEventId\", \"timestamp\", \"type\", ...Details}]}\n"
+    "\n" SF_CLI_HELP_END_OF_OPTIONS;
 
 int sf_cmd_history(int argc, char **argv)
 {
@@ -124,9 +126,16 @@ int sf_cmd_list(int argc, char **argv)
     }
     listed *items = sf_calloc(n, sizeof *items);
     size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        if (sf_cli_load_summary(store, names[i], &items[count].s, NULL) == SF_EXIT_OK)
+    /* An entry that cannot be read (a file where a folder should be, an
+     * unreadable history) is reported and sets the exit status; the others
+     * are still listed. */
+    for (size_t i = 0; i < n; i++) {
+        int one = sf_cli_load_summary(store, names[i], &items[count].s, NULL);
+        if (one == SF_EXIT_OK)
             count++;
+        else if (one == SF_EXIT_STORE)
+            st = SF_EXIT_STORE;
+    }
     qsort(items, count, sizeof *items, newest_first);
     json_t *arr = json_array();
     for (size_t i = 0; i < count; i++) {
@@ -152,5 +161,5 @@ int sf_cmd_list(int argc, char **argv)
     free(items);
     sf_store_list_free(names, n);
     free(store);
-    return SF_EXIT_OK;
+    return st;
 }

@@ -26,7 +26,7 @@
 static const char run_help[] =
     "usage: stepfn run DEF [--input JSON | --input-file FILE|-] [--name NAME]\n"
     "                      [--store DIR] [--format text|json] [--fsync never|end|always]\n"
-    "                      [--resources MAP.json]\n"
+    "                      [--resources MAP.json] [--max-history-events N]\n"
     "\n"
     "Runs the state machine in DEF (an ASL JSON file) and records its history in\n"
     "the store as STORE/executions/NAME/history.jsonl.\n"
@@ -41,7 +41,11 @@ static const char run_help[] =
     "  --resources MAP     what Lambda functions (and connections) mean here: a JSON\n"
     "                      object of {\"exec\": [argv...]} or {\"url\": \"http://...\"}\n"
     "                      entries; relative paths resolve against MAP's folder\n"
-    "\n"
+    "  --max-history-events N\n"
+    "                      fail the execution (States.Runtime) when its history would\n"
+    "                      grow past N events, the final ExecutionFailed included\n"
+    "                      (default $STEPFN_MAX_HISTORY_EVENTS, else 25000 as "
+    "AWS)\n" SF_CLI_HELP_END_OF_OPTIONS "\n"
     "Exit status: 0 succeeded, 1 failed/timed out/aborted, 2 usage error,\n"
     "3 invalid definition, 4 store or I/O error.\n";
 
@@ -54,6 +58,8 @@ typedef struct run_options {
     sf_format format;
     sf_fsync_policy fsync;
     const char *resources;
+    const char *max_events_text;
+    int64_t max_history_events; /* 0: the default */
 } run_options;
 
 static int parse_run_args(int argc, char **argv, run_options *o)
@@ -63,7 +69,9 @@ static int parse_run_args(int argc, char **argv, run_options *o)
     o->format = SF_FORMAT_TEXT;
     o->fsync = SF_FSYNC_END;
     for (; a.i < argc; a.i++) {
-        if (sf_args_is_help(&a)) {
+        if (sf_args_end_of_options(&a)) {
+            continue;
+        } else if (sf_args_is_help(&a)) {
             fputs(run_help, stdout);
             return -1;
         } else if (sf_args_option(&a, "--input")) {
@@ -76,13 +84,15 @@ static int parse_run_args(int argc, char **argv, run_options *o)
             o->store = a.value;
         } else if (sf_args_option(&a, "--resources")) {
             o->resources = a.value;
+        } else if (sf_args_option(&a, "--max-history-events")) {
+            o->max_events_text = a.value;
         } else if (sf_args_option(&a, "--format")) {
             if (!a.failed && !sf_cli_parse_format("run", a.value, &o->format))
                 return SF_EXIT_USAGE;
         } else if (sf_args_option(&a, "--fsync")) {
             if (!a.failed && !sf_fsync_policy_parse(a.value, &o->fsync))
                 return sf_cli_usage_error("run", "--fsync must be never, end or always");
-        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
+        } else if (sf_args_unknown_option(&a)) {
             return sf_cli_usage_error("run", "unknown option '%s'", argv[a.i]);
         } else if (!o->def_path) {
             o->def_path = argv[a.i];
@@ -94,6 +104,8 @@ static int parse_run_args(int argc, char **argv, run_options *o)
     }
     if (!o->def_path)
         return sf_cli_usage_error("run", "missing the definition file");
+    if (!sf_cli_history_limit("run", o->max_events_text, &o->max_history_events))
+        return SF_EXIT_USAGE;
     if (o->input_text && o->input_file)
         return sf_cli_usage_error("run", "give --input or --input-file, not both");
     if (o->name && !sf_store_valid_name(o->name))
@@ -166,8 +178,7 @@ static char *machine_name(const char *def_path)
  * resource map, which durability). */
 static char *definition_folder(const char *def_path);
 
-static int write_run_meta(const char *dir, const run_options *o, const char *sm_name,
-                          char **err)
+static int write_run_meta(const char *dir, const run_options *o, const char *sm_name, char **err)
 {
     char resolved[PATH_MAX];
     char *folder = definition_folder(o->def_path);
@@ -175,10 +186,11 @@ static int write_run_meta(const char *dir, const run_options *o, const char *sm_
     json_object_set_new(meta, "stateMachineName", json_string(sm_name));
     json_object_set_new(meta, "definitionFolder", folder ? json_string(folder) : json_null());
     json_object_set_new(meta, "resources",
-                        o->resources && realpath(o->resources, resolved)
-                            ? json_string(resolved)
-                            : json_null());
+                        o->resources && realpath(o->resources, resolved) ? json_string(resolved)
+                                                                         : json_null());
     json_object_set_new(meta, "fsync", json_string(sf_fsync_policy_name(o->fsync)));
+    if (o->max_history_events) /* resume keeps to it */
+        json_object_set_new(meta, "maxHistoryEvents", json_integer(o->max_history_events));
     char *text = sf_json_dumps(meta, JSON_INDENT(2));
     int rc = sf_store_write_file(dir, "run.json", text, strlen(text), err);
     free(text);
@@ -210,11 +222,14 @@ static int execute(const run_options *o, sf_definition *def, json_t *input, cons
     char *sm_name = machine_name(o->def_path);
     int status = SF_EXIT_STORE;
     if (write_run_meta(dir, o, sm_name, &err) == 0) {
-        sf_exec_config cfg = {.name = name, .state_machine_name = sm_name, .exec_dir = dir,
-                              .fsync = o->fsync};
+        sf_exec_config cfg = {.name = name,
+                              .state_machine_name = sm_name,
+                              .exec_dir = dir,
+                              .fsync = o->fsync,
+                              .max_history_events = o->max_history_events};
         sf_runner *runner = sf_runner_new("run");
-        sf_exec *e = sf_exec_start(sf_runner_loop(runner), def, input, &cfg,
-                                   sf_runner_exec_done, runner, &err);
+        sf_exec *e = sf_exec_start(sf_runner_loop(runner), def, input, &cfg, sf_runner_exec_done,
+                                   runner, &err);
         if (e) {
             sf_runner_add(runner, e, lock, store);
             lock = -1;
@@ -298,7 +313,8 @@ int sf_cmd_run(int argc, char **argv)
     sf_definition *def = compile_for_run(&o, def_text, def_len, resources, &diags);
     sf_cli_print_diags(stderr, o.def_path, &diags);
     if (!def || diags.errors) {
-        fprintf(stderr, "stepfn run: %s: the definition is invalid (%zu error(s)); nothing was run\n",
+        fprintf(stderr,
+                "stepfn run: %s: the definition is invalid (%zu error(s)); nothing was run\n",
                 o.def_path, diags.errors);
         status = SF_EXIT_INVALID_DEFINITION;
     } else {

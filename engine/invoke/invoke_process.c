@@ -62,6 +62,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -575,18 +576,40 @@ void sf_process_kill(sf_process *p)
 
 /* ---- Environment and program lookup ---- */
 
+/* The environment being built, with its entries' names in an
+ * open-addressing table (slot: entry index + 1, 0 empty), so that a
+ * resource map of 10,000 variables costs 10,000 steps rather than 10,000
+ * squared. */
+typedef struct env_builder {
+    char **env;
+    size_t n;
+    size_t *slots;
+    size_t mask; /* slots - 1, a power of two at least twice the entries */
+} env_builder;
+
+static size_t env_name_hash(const char *entry, size_t name_len)
+{
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+    for (size_t i = 0; i < name_len; i++)
+        h = (h ^ (unsigned char)entry[i]) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 32));
+}
+
 /* Adds entry (malloc'd, consumed), replacing an entry of the same name. */
-static void env_put(char **env, size_t *n, char *entry)
+static void env_put(env_builder *b, char *entry)
 {
     size_t name_len = strcspn(entry, "=");
-    for (size_t i = 0; i < *n; i++) {
-        if (strncmp(env[i], entry, name_len + 1) == 0) {
-            free(env[i]);
-            env[i] = entry;
+    size_t k = env_name_hash(entry, name_len) & b->mask;
+    for (; b->slots[k]; k = (k + 1) & b->mask) {
+        char **have = &b->env[b->slots[k] - 1];
+        if (strncmp(*have, entry, name_len + 1) == 0) {
+            free(*have);
+            *have = entry;
             return;
         }
     }
-    env[(*n)++] = entry;
+    b->env[b->n++] = entry;
+    b->slots[k] = b->n;
 }
 
 /* "NAME=value", malloc'd. Built by hand: it runs for every task, and a
@@ -607,19 +630,23 @@ char **sf_process_env_new(const char *const *extra)
     size_t extra_count = 0;
     while (extra && extra[extra_count])
         extra_count++;
-    char **env = sf_calloc(extra_count + 8, sizeof *env);
-    size_t n = 0;
+    size_t slots = 32;
+    while (slots < 2 * (extra_count + 8))
+        slots *= 2;
+    env_builder b = {sf_calloc(extra_count + 8, sizeof(char *)), 0,
+                     sf_calloc(slots, sizeof(size_t)), slots - 1};
     const char *path = getenv("PATH");
-    env[n++] = env_entry("PATH", path ? path : "/usr/local/bin:/usr/bin:/bin");
+    env_put(&b, env_entry("PATH", path ? path : "/usr/local/bin:/usr/bin:/bin"));
     for (size_t i = 0; i < sizeof passed_on / sizeof passed_on[0]; i++) {
         const char *v = getenv(passed_on[i]);
         if (v)
-            env[n++] = env_entry(passed_on[i], v);
+            env_put(&b, env_entry(passed_on[i], v));
     }
-    env[n++] = sf_strdup("STEPFN_HEARTBEAT_FD=" HEARTBEAT_FD_TEXT);
+    env_put(&b, sf_strdup("STEPFN_HEARTBEAT_FD=" HEARTBEAT_FD_TEXT));
     for (size_t i = 0; i < extra_count; i++)
-        env_put(env, &n, sf_strdup(extra[i]));
-    return env;
+        env_put(&b, sf_strdup(extra[i]));
+    free(b.slots);
+    return b.env;
 }
 
 void sf_process_env_free(char **env)

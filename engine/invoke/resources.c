@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,22 @@ static bool fail(char **err, const char *origin, const char *pointer, const char
     *err = sf_asprintf("%s: at %s: %s", origin, pointer[0] ? pointer : "/", msg);
     free(msg);
     return false;
+}
+
+/* A string with a NUL inside (JSON "\u0000") would reach the program, the
+ * URL or the path cut short there: something else than the file says. */
+static bool has_nul(const json_t *v)
+{
+    return json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v);
+}
+
+static bool fail_nul(char **err, const char *origin, const char *ptr, const sf_resource *res,
+                     const char *field)
+{
+    return fail(err, origin, ptr,
+                "%s of entry '%s' contains a NUL character (\\u0000), which would cut it "
+                "short there; remove it",
+                field, res->name);
 }
 
 static char *absolute_path(const char *base_dir, const char *path)
@@ -62,6 +79,14 @@ static bool load_argv(sf_resource *res, json_t *v, const char *origin, const cha
             free(aptr);
             return false;
         }
+        if (has_nul(arg)) {
+            char *aptr = sf_pointer_join_index(ptr, i);
+            char field[48];
+            snprintf(field, sizeof field, "\"exec\" argv[%zu]", i);
+            fail_nul(err, origin, aptr, res, field);
+            free(aptr);
+            return false;
+        }
         const char *s = json_string_value(arg);
         if (i == 0 && s[0] == '\0')
             return fail(err, origin, ptr, "the program (argv[0]) must not be empty");
@@ -71,8 +96,8 @@ static bool load_argv(sf_resource *res, json_t *v, const char *origin, const cha
     return true;
 }
 
-static bool load_string_object(json_t **dst, json_t *v, const char *origin, const char *ptr,
-                               const char *field, char **err)
+static bool load_string_object(const sf_resource *res, json_t **dst, json_t *v, const char *origin,
+                               const char *ptr, const char *field, char **err)
 {
     if (!json_is_object(v))
         return fail(err, origin, ptr, "\"%s\" must be an object of strings", field);
@@ -80,10 +105,16 @@ static bool load_string_object(json_t **dst, json_t *v, const char *origin, cons
     json_t *val;
     json_object_foreach(v, key, val)
     {
-        if (!json_is_string(val)) {
+        bool ok = json_is_string(val) && !has_nul(val);
+        if (!ok) {
             char *kptr = sf_pointer_join(ptr, key);
-            fail(err, origin, kptr, "\"%s\" values must be strings, not %s", field,
-                 sf_json_type_name(val));
+            char *what = sf_asprintf("the \"%s\" value '%s'", field, key);
+            if (json_is_string(val))
+                fail_nul(err, origin, kptr, res, what);
+            else
+                fail(err, origin, kptr, "\"%s\" values must be strings, not %s", field,
+                     sf_json_type_name(val));
+            free(what);
             free(kptr);
             return false;
         }
@@ -95,7 +126,7 @@ static bool load_string_object(json_t **dst, json_t *v, const char *origin, cons
 static bool load_env(sf_resource *res, json_t *v, const char *origin, const char *ptr, char **err)
 {
     json_t *env = NULL;
-    if (!load_string_object(&env, v, origin, ptr, "env", err))
+    if (!load_string_object(res, &env, v, origin, ptr, "env", err))
         return false;
     size_t i = 0;
     const char *key;
@@ -131,6 +162,8 @@ static bool load_url(sf_resource *res, json_t *v, const char *origin, const char
     const char *u = json_string_value(v);
     if (!u || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0))
         return fail(err, origin, ptr, "\"url\" must be an http:// or https:// URL");
+    if (has_nul(v))
+        return fail_nul(err, origin, ptr, res, "\"url\"");
     res->url = sf_strdup(u);
     return true;
 }
@@ -141,6 +174,8 @@ static bool load_folder(sf_resource *res, json_t *v, const char *origin, const c
     const char *f = json_string_value(v);
     if (!f || !f[0])
         return fail(err, origin, ptr, "\"folder\" must be a non-empty string (a local folder)");
+    if (has_nul(v))
+        return fail_nul(err, origin, ptr, res, "\"folder\"");
     if (strncmp(res->name, "s3://", 5) != 0 && strncmp(res->name, "arn:aws:s3:::", 13) != 0)
         return fail(err, origin, ptr,
                     "a \"folder\" entry is named after the bucket it stands for: "
@@ -160,9 +195,9 @@ static bool load_field(sf_resource *res, const char *key, json_t *v, const char 
     if (strcmp(key, "env") == 0)
         return load_env(res, v, origin, ptr, err);
     if (strcmp(key, "headers") == 0)
-        return load_string_object(&res->headers, v, origin, ptr, "headers", err);
+        return load_string_object(res, &res->headers, v, origin, ptr, "headers", err);
     if (strcmp(key, "query") == 0)
-        return load_string_object(&res->query, v, origin, ptr, "query", err);
+        return load_string_object(res, &res->query, v, origin, ptr, "query", err);
     if (strcmp(key, "timeout") == 0)
         return load_timeout(res, v, origin, ptr, err);
     if (strcmp(key, "folder") == 0)
@@ -244,6 +279,34 @@ static char *folder_of(const char *path)
     return dir;
 }
 
+/* Parse the map's text. A key given twice in one object is refused, as in
+ * a definition: with "last one wins" a map could say one thing at the top
+ * and run another. NULs are let through here so that load_entry can name
+ * the entry and field they are in. */
+static json_t *parse_map(const char *path, const char *text, size_t len, char **err)
+{
+    json_error_t jerr;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    if (doc)
+        return doc;
+    /* jansson ends its message with near '"KEY"': the key, quoted. */
+    const char *near = strstr(jerr.text, "near '");
+    char *key = near ? sf_strndup(near + 6, strlen(near + 6) - 1) : NULL;
+    if (key && strncmp(jerr.text, "duplicate object key", 20) == 0)
+        *err = sf_asprintf("%s: line %d, column %d: the key %s appears twice in the same object "
+                           "of the resource map; give each key once",
+                           path, jerr.line, jerr.column, key);
+    else if (key && strncmp(jerr.text, "NUL byte in object key", 22) == 0)
+        *err = sf_asprintf("%s: line %d, column %d: the key %s contains a NUL character "
+                           "(\\u0000), which would cut it short there; remove it",
+                           path, jerr.line, jerr.column, key);
+    else
+        *err = sf_asprintf("%s: the resource map is not valid JSON: line %d, column %d: %s", path,
+                           jerr.line, jerr.column, jerr.text);
+    free(key);
+    return NULL;
+}
+
 sf_resources *sf_resources_load(const char *path, char **err)
 {
     size_t len;
@@ -252,13 +315,10 @@ sf_resources *sf_resources_load(const char *path, char **err)
         *err = sf_asprintf("%s: cannot read the resource map: %s", path, strerror(errno));
         return NULL;
     }
-    char errbuf[256];
-    json_t *doc = sf_json_parse(text, len, errbuf, sizeof errbuf);
+    json_t *doc = parse_map(path, text, len, err);
     free(text);
-    if (!doc) {
-        *err = sf_asprintf("%s: the resource map is not valid JSON: %s", path, errbuf);
+    if (!doc)
         return NULL;
-    }
     char *dir = folder_of(path);
     sf_resources *r = sf_resources_from_json(doc, path, dir, err);
     free(dir);

@@ -9,6 +9,9 @@
  * read. Because lines are only ever appended, a bad line can only be the
  * last one unless the disk itself corrupted data; a bad line in the middle
  * is dropped too and counted, and everything after it is still read.
+ * A checksum proves nothing against a hand-made line, so a good line whose
+ * ids do not fit the sequence (see event_ids_fit) is dropped as well: no
+ * reader ever sees an id above the number of lines in the file.
  *
  * Durability. Events are appended to a memory buffer and written with one
  * write(2) per loop turn (the engine calls sf_history_flush before the loop
@@ -84,14 +87,14 @@ struct sf_history {
     int fd;
     char *path;
     sf_fsync_policy policy;
-    sf_text buf;               /* lines not yet written */
-    size_t line_start;         /* where the line being built starts in buf */
-    bool crc_pending;          /* the last line's checksum is still to be filled in */
+    sf_text buf;                         /* lines not yet written */
+    size_t line_start;                   /* where the line being built starts in buf */
+    bool crc_pending;                    /* the last line's checksum is still to be filled in */
     size_t crc_line_start, crc_line_len; /* that line: its bytes before ,"crc" */
-    int64_t ts_second;         /* the second ts_prefix was formatted for */
-    char ts_prefix[24];        /* "2026-11-23T10:52:29." */
-    long crash_after, torn_at; /* fault injection (see the top); 0: off */
-    event_number last_id;      /* the id of the last line, as text */
+    int64_t ts_second;                   /* the second ts_prefix was formatted for */
+    char ts_prefix[24];                  /* "2026-11-23T10:52:29." */
+    long crash_after, torn_at;           /* fault injection (see the top); 0: off */
+    event_number last_id;                /* the id of the last line, as text */
 };
 
 /* Lines written by this process while fault injection is on: the one
@@ -368,7 +371,8 @@ static void remember_number(event_number *n, int64_t value, const char *text, si
  * reserved once, with no capacity check or terminator per piece (the line's
  * end terminates the buffer). */
 #define LINE_HEAD_MOST 128 /* {"id":N,"previousEventId":N,"timestamp":"..." */
-#define RAW_LITERAL(w, literal) (memcpy((w), "" literal, sizeof(literal) - 1), (w) += sizeof(literal) - 1)
+#define RAW_LITERAL(w, literal)                                                                    \
+    (memcpy((w), "" literal, sizeof(literal) - 1), (w) += sizeof(literal) - 1)
 
 static inline char *raw_put(char *w, const char *s, size_t n)
 {
@@ -610,9 +614,11 @@ int sf_history_close(sf_history *h, char **err)
     return rc;
 }
 
-/* Check one line (without its newline); return the event or NULL. */
-static json_t *parse_line(const char *line, size_t len)
+/* Check one line (without its newline); return the event, or NULL with
+ * *why saying what was wrong with it. */
+static json_t *parse_line(const char *line, size_t len, const char **why)
 {
+    *why = "checksum missing or wrong (a torn or corrupted write)";
     if (len < CRC_SUFFIX_LEN + 2 || strncmp(line + len - CRC_SUFFIX_LEN, ",\"crc\":\"", 8) != 0 ||
         line[len - 1] != '}' || line[len - 2] != '"')
         return NULL;
@@ -627,6 +633,7 @@ static json_t *parse_line(const char *line, size_t len)
         return NULL;
     json_t *ev = json_loadb(line, len, 0, NULL);
     if (!json_is_object(ev)) {
+        *why = "not a JSON object";
         json_decref(ev);
         return NULL;
     }
@@ -634,7 +641,51 @@ static json_t *parse_line(const char *line, size_t len)
     return ev;
 }
 
-json_t *sf_history_read(const char *path, size_t *dropped, char **err)
+/* A line whose checksum holds can still be hostile (anyone can compute a
+ * CRC-32): readers index tables by event id (the graph overlay) and match
+ * events by previousEventId, so an id of 2^62 must never get that far.
+ * Ids count up by one from line to line; an id must exceed the last one
+ * kept and be at most the line's number (a line dropped before it leaves
+ * a gap, never more), so no id exceeds the number of lines in the file,
+ * and previousEventId must name an earlier event. Writes *why and returns
+ * false for a line to drop. */
+static bool event_ids_fit(const json_t *ev, int64_t last_id, size_t line_no, char *why,
+                          size_t why_size)
+{
+    json_t *id_json = json_object_get(ev, "id");
+    json_t *prev_json = json_object_get(ev, "previousEventId");
+    if (!json_is_integer(id_json) || !json_is_integer(prev_json) ||
+        !json_is_string(json_object_get(ev, "type"))) {
+        snprintf(why, why_size, "no integer id, integer previousEventId and string type");
+        return false;
+    }
+    long long id = json_integer_value(id_json), prev = json_integer_value(prev_json);
+    if (id <= last_id || id > (long long)line_no) {
+        snprintf(why, why_size, "event id %lld out of sequence (expected %lld)", id,
+                 (long long)last_id + 1);
+        return false;
+    }
+    if (prev < 0 || prev >= id) {
+        snprintf(why, why_size, "previousEventId %lld does not name an event before id %lld", prev,
+                 id);
+        return false;
+    }
+    return true;
+}
+
+/* Record a dropped line: counted always, described for the first few (a
+ * file of a million bad lines must not print a million warnings). */
+static void note_dropped(sf_text *notes, size_t *bad, const char *path, size_t line_no,
+                         const char *why)
+{
+    if (++*bad > SF_HISTORY_NOTES_MAX)
+        return;
+    char *note = sf_asprintf("%s:%zu: %s; line ignored\n", path, line_no, why);
+    sf_text_puts(notes, note);
+    free(note);
+}
+
+json_t *sf_history_read(const char *path, size_t *dropped, char **notes, char **err)
 {
     size_t len;
     char *text = sf_read_file(path, &len);
@@ -643,24 +694,46 @@ json_t *sf_history_read(const char *path, size_t *dropped, char **err)
         return NULL;
     }
     json_t *events = json_array();
-    size_t bad = 0;
+    sf_text why_text = {0};
+    size_t bad = 0, line_no = 0;
+    int64_t last_id = 0;
     const char *p = text, *end = text + len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
+        line_no++;
         if (!nl) { /* torn tail: the write that would have ended it never happened */
-            bad++;
+            note_dropped(&why_text, &bad, path, line_no,
+                         "torn last line (no final newline: a crash cut the write short)");
             break;
         }
-        json_t *ev = parse_line(p, (size_t)(nl - p));
-        if (ev)
+        const char *why = NULL;
+        char id_why[160];
+        json_t *ev = parse_line(p, (size_t)(nl - p), &why);
+        if (ev && !event_ids_fit(ev, last_id, line_no, id_why, sizeof id_why)) {
+            json_decref(ev);
+            ev = NULL;
+            why = id_why;
+        }
+        if (ev) {
+            last_id = json_integer_value(json_object_get(ev, "id"));
             json_array_append_new(events, ev);
-        else if (nl > p)
-            bad++;
+        } else if (nl > p) {
+            note_dropped(&why_text, &bad, path, line_no, why);
+        }
         p = nl + 1;
     }
     free(text);
+    if (bad > SF_HISTORY_NOTES_MAX) {
+        char *more =
+            sf_asprintf("%s: %zu more bad line(s) ignored\n", path, bad - SF_HISTORY_NOTES_MAX);
+        sf_text_puts(&why_text, more);
+        free(more);
+    }
     if (dropped)
         *dropped = bad;
+    if (notes)
+        *notes = why_text.len ? sf_strndup(why_text.data, why_text.len) : NULL;
+    sf_text_free(&why_text);
     return events;
 }
 

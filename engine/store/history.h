@@ -49,13 +49,13 @@ void sf_history_append(sf_history *h, json_t *event);
  * "assignedVariables" and "assignedVariablesDetails" when a state assigned
  * variables. */
 typedef struct sf_io_details {
-    const char *head;          /* sf_history_io_head of the event's type and state */
+    const char *head; /* sf_history_io_head of the event's type and state */
     size_t head_len;
     const char *name;          /* the state's name */
     bool is_output;            /* an exit event: "output" rather than "input" */
     const char *value_literal; /* the value's JSON text as a JSON string literal */
     size_t value_literal_len;
-    const json_t *assigned; /* an object of the assigned values, or NULL */
+    const json_t *assigned;  /* an object of the assigned values, or NULL */
     const char *next_member; /* an exit's ,"next":"NAME" (the next state's), or NULL */
     size_t next_member_len;
 } sf_io_details;
@@ -101,9 +101,15 @@ int sf_history_check_place(sf_history *h, char **err);
 int sf_history_close(sf_history *h, char **err);
 
 /* Read every good event of a log into a new array. Lines that are torn
- * (no final newline) or fail their checksum are dropped; *dropped counts
- * them (may be NULL). NULL and *err when the file cannot be read. */
-json_t *sf_history_read(const char *path, size_t *dropped, char **err);
+ * (no final newline), fail their checksum, or whose ids do not fit (an id
+ * must exceed the last one kept and be at most its line number;
+ * previousEventId must name an earlier event) are dropped: *dropped counts
+ * them and *notes (malloc'd, NULL when none) describes the first
+ * SF_HISTORY_NOTES_MAX as "PATH:LINE: why; line ignored" lines. Either may
+ * be NULL. So every event id read is at most the number of lines in the
+ * file. NULL and *err when the file cannot be read. */
+#define SF_HISTORY_NOTES_MAX 10
+json_t *sf_history_read(const char *path, size_t *dropped, char **notes, char **err);
 
 /* The detail member name for an event type: "PassStateEntered" ->
  * "stateEnteredEventDetails", "TaskScheduled" -> "taskScheduledEventDetails". */

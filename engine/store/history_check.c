@@ -83,8 +83,8 @@ static char *event_damage(const json_t *events, size_t i, const char *before_typ
 char *sf_history_damage(const json_t *events, size_t corrupted_lines)
 {
     if (corrupted_lines > 0)
-        return sf_asprintf("%zu complete line(s) fail their checksum or do not parse: the file "
-                           "was changed after it was written",
+        return sf_asprintf("%zu complete line(s) fail their checksum, do not parse or are out "
+                           "of sequence: the file was changed after it was written",
                            corrupted_lines);
     const char *before_type = NULL;
     for (size_t i = 0; i < json_array_size(events); i++) {

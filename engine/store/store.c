@@ -5,6 +5,10 @@
  * message naming the path and the system error; nothing is left behind under
  * the final name (the temporary folder is removed). A stray temporary folder
  * (".tmp-*", left by a crash between mkdir and rename) is ignored by list.
+ * Something else than a folder where the store, its executions folder or an
+ * execution's folder should be (a file left there, a typo in --store) is
+ * reported by every command the same way, by sf_store_check, naming the
+ * path and what is there instead.
  */
 #include "engine/store/store.h"
 #include "engine/xalloc.h"
@@ -56,9 +60,9 @@ void sf_store_new_uuid(char out[37])
     }
     b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 static int mkdir_p(const char *path)
@@ -122,6 +126,47 @@ static void remove_tmp_dir(const char *tmp)
     rmdir(tmp);
 }
 
+static const char *file_kind(mode_t mode)
+{
+    return S_ISREG(mode)                    ? "a regular file"
+           : S_ISLNK(mode)                  ? "a symbolic link"
+           : S_ISFIFO(mode)                 ? "a named pipe"
+           : S_ISSOCK(mode)                 ? "a socket"
+           : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
+                                            : "not a folder";
+}
+
+int sf_store_check(const char *store, const char *name, char **err)
+{
+    char *levels[3] = {sf_strdup(store), sf_asprintf("%s/executions", store),
+                       name ? sf_asprintf("%s/executions/%s", store, name) : NULL};
+    char *why[3] = {
+        sf_strdup("the store must be a folder"),
+        sf_strdup("the store keeps its executions in a folder of that name"),
+        sf_asprintf("the store keeps execution '%s' in a folder of that name", name ? name : "")};
+    int rc = 0;
+    for (size_t i = 0; i < 3 && levels[i] && rc == 0; i++) {
+        struct stat st;
+        if (stat(levels[i], &st) != 0) {
+            if (errno == ENOENT)
+                break; /* made when needed; nothing below it exists */
+            *err =
+                sf_asprintf("%s: cannot look at it: %s (%s)", levels[i], strerror(errno), why[i]);
+            rc = -1;
+        } else if (!S_ISDIR(st.st_mode)) {
+            *err = sf_asprintf("%s is %s, not a folder: %s (move it away, or give --store "
+                               "another folder)",
+                               levels[i], file_kind(st.st_mode), why[i]);
+            rc = -1;
+        }
+    }
+    for (size_t i = 0; i < 3; i++) {
+        free(levels[i]);
+        free(why[i]);
+    }
+    return rc;
+}
+
 char *sf_store_create_execution(const char *store, const char *name, const char *def_text,
                                 size_t def_len, bool *exists, int *lock, char **err)
 {
@@ -132,6 +177,8 @@ char *sf_store_create_execution(const char *store, const char *name, const char 
     char *tmp = sf_asprintf("%s/.tmp-%s-%ld", root, name, (long)getpid());
     char *def_path = NULL;
     struct stat st;
+    if (sf_store_check(store, name, err) != 0)
+        goto fail;
     if (mkdir_p(root) != 0) {
         *err = sf_asprintf("%s: cannot create the store folder: %s", root, strerror(errno));
         goto fail;
@@ -163,8 +210,8 @@ char *sf_store_create_execution(const char *store, const char *name, const char 
      * two processes racing for one name safe: exactly one wins. */
     if (rename(tmp, final) != 0) {
         *exists = errno == EEXIST || errno == ENOTEMPTY;
-        *err = *exists ? sf_asprintf("an execution named '%s' already exists in the store %s",
-                                     name, store)
+        *err = *exists ? sf_asprintf("an execution named '%s' already exists in the store %s", name,
+                                     store)
                        : sf_asprintf("%s: cannot create: %s", final, strerror(errno));
         close(*lock);
         *lock = -1;
@@ -183,12 +230,19 @@ fail:
     return NULL;
 }
 
-char *sf_store_execution_dir(const char *store, const char *name, char **err)
+char *sf_store_execution_dir(const char *store, const char *name, bool *broken, char **err)
 {
+    if (broken)
+        *broken = false;
     if (!sf_store_valid_name(name)) {
         *err = sf_asprintf("'%s' is not a valid execution name (1-80 letters, digits, '-' or "
                            "'_')",
                            name);
+        return NULL;
+    }
+    if (sf_store_check(store, name, err) != 0) {
+        if (broken)
+            *broken = true;
         return NULL;
     }
     char *dir = sf_asprintf("%s/executions/%s", store, name);
@@ -203,6 +257,8 @@ char *sf_store_execution_dir(const char *store, const char *name, char **err)
 
 char **sf_store_list(const char *store, size_t *count, char **err)
 {
+    if (sf_store_check(store, NULL, err) != 0)
+        return NULL;
     char *root = sf_asprintf("%s/executions", store);
     *count = 0;
     DIR *d = opendir(root);

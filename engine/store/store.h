@@ -36,8 +36,15 @@ void sf_store_new_uuid(char out[37]);
 char *sf_store_create_execution(const char *store, const char *name, const char *def_text,
                                 size_t def_len, bool *exists, int *lock, char **err);
 
-/* Folder of an existing execution, or NULL with *err when there is none. */
-char *sf_store_execution_dir(const char *store, const char *name, char **err);
+/* Check that whatever exists of STORE, STORE/executions and
+ * STORE/executions/NAME (name may be NULL) is a folder. Returns 0, or -1
+ * with *err naming the path and what it is instead ("... is a regular
+ * file, not a folder") or why it cannot be looked at: a store error. */
+int sf_store_check(const char *store, const char *name, char **err);
+/* Folder of an existing execution, or NULL with *err: *broken (may be NULL)
+ * is set when the store itself is at fault (sf_store_check), left false
+ * when there is simply no such execution. */
+char *sf_store_execution_dir(const char *store, const char *name, bool *broken, char **err);
 
 /* Lock an execution folder for this process (flock on its "lock" file,
  * which also holds the owner's pid for messages). The lock belongs to the
@@ -55,7 +62,10 @@ int sf_store_write_file(const char *exec_dir, const char *file, const char *data
 /* Path of a file in an execution folder (malloc'd). */
 char *sf_store_file(const char *exec_dir, const char *file);
 
-/* Names of all executions in the store (malloc'd array of malloc'd strings). */
+/* Names of all executions in the store (malloc'd array of malloc'd
+ * strings); NULL with *err when the store or its executions folder cannot
+ * be listed or is not a folder. An entry that is not a folder is listed
+ * too, so that reading it reports what is wrong with it. */
 char **sf_store_list(const char *store, size_t *count, char **err);
 void sf_store_list_free(char **names, size_t count);
 

@@ -60,7 +60,7 @@ static void test_events_read_back_exactly(void **state)
     char *path = write_log(3);
     size_t dropped = 99;
     char *err = NULL;
-    json_t *events = sf_history_read(path, &dropped, &err);
+    json_t *events = sf_history_read(path, &dropped, NULL, &err);
     assert_non_null(events);
     assert_int_equal(json_array_size(events), 3);
     assert_int_equal(dropped, 0);
@@ -93,7 +93,7 @@ static void test_torn_last_line_at_every_offset_is_dropped(void **state)
         assert_int_equal(truncate(path, (off_t)cut), 0);
         size_t dropped = 0;
         char *err = NULL;
-        json_t *events = sf_history_read(path, &dropped, &err);
+        json_t *events = sf_history_read(path, &dropped, NULL, &err);
         assert_non_null(events);
         assert_int_equal(json_array_size(events), 2);
         assert_int_equal(dropped, cut == last_start ? 0 : 1);
@@ -123,7 +123,7 @@ static void test_corrupted_byte_fails_checksum(void **state)
     fclose(f);
     size_t dropped = 0;
     char *err = NULL;
-    json_t *events = sf_history_read(path, &dropped, &err);
+    json_t *events = sf_history_read(path, &dropped, NULL, &err);
     assert_int_equal(json_array_size(events), 2);
     assert_int_equal(dropped, 1);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(events, 1), "id")), 3);
@@ -147,7 +147,7 @@ static void test_append_after_crash_cuts_torn_tail(void **state)
     json_decref(ev);
     assert_int_equal(sf_history_close(h, &err), 0);
     size_t dropped = 9;
-    json_t *events = sf_history_read(path, &dropped, &err);
+    json_t *events = sf_history_read(path, &dropped, NULL, &err);
     assert_int_equal(json_array_size(events), 2);
     assert_int_equal(dropped, 0);
     assert_string_equal(json_string_value(json_object_get(json_array_get(events, 1), "type")),
@@ -214,10 +214,55 @@ static void test_event_ids_read_back_across_every_carry(void **state)
     (void)state;
     struct {
         int64_t id, previous;
-    } lines[] = {{1, 0},       {2, 1},      {3, 1},       {9, 8},       {10, 9},    {11, 9},
-                 {99, 98},     {100, 99},   {101, 100},   {102, 0},     {999, 998}, {1000, 999},
-                 {1001, 1000}, {1002, 999}, {19999, 500}, {20000, 19999}, {20001, 20000},
-                 {7, 6},       {8, 7}};
+    } lines[] = {{1, 0},         {2, 1},         {3, 1},       {9, 8},      {10, 9},
+                 {11, 9},        {99, 98},       {100, 99},    {101, 100},  {102, 0},
+                 {999, 998},     {1000, 999},    {1001, 1000}, {1002, 999}, {19999, 500},
+                 {20000, 19999}, {20001, 20000}, {7, 6},       {8, 7}};
+    size_t n = sizeof lines / sizeof lines[0];
+    char *path = temp_path(), *err = NULL;
+    sf_history *h = sf_history_create(path, SF_FSYNC_NEVER, &err);
+    assert_non_null(h);
+    for (size_t i = 0; i < n; i++) {
+        sf_event_parts ev = {.id = lines[i].id,
+                             .previous_id = lines[i].previous,
+                             .timestamp_ms = 1700000000000,
+                             .type = "PassStateEntered",
+                             .details_text = "{}",
+                             .details_text_len = 2};
+        sf_history_append_parts(h, &ev);
+    }
+    assert_int_equal(sf_history_close(h, &err), 0);
+    /* Read line by line: sf_history_read would drop the ids that jump. */
+    char *text = sf_read_file(path, NULL);
+    const char *line = text;
+    for (size_t i = 0; i < n; i++) {
+        const char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        json_t *ev = json_loadb(line, (size_t)(nl - line), 0, NULL);
+        assert_non_null(ev);
+        assert_int_equal(json_integer_value(json_object_get(ev, "id")), lines[i].id);
+        assert_int_equal(json_integer_value(json_object_get(ev, "previousEventId")),
+                         lines[i].previous);
+        json_decref(ev);
+        line = nl + 1;
+    }
+    free(text);
+    unlink(path);
+    free(path);
+}
+
+/* A line with a good checksum is still dropped when its ids do not fit:
+ * an id not above the last one kept or above its line number, or a
+ * previousEventId that is not an earlier event. Each drop is noted with
+ * the file and line; the events around it are kept. */
+static void test_ids_that_do_not_fit_are_dropped_and_noted(void **state)
+{
+    (void)state;
+    struct {
+        int64_t id, previous;
+        bool kept;
+    } lines[] = {{1, 0, true}, {2, 1, true},  {1000000, 2, false}, {-3, 0, false}, {2, 1, false},
+                 {6, 2, true}, {7, 9, false}, {7, -1, false},      {7, 6, true}};
     size_t n = sizeof lines / sizeof lines[0];
     char *path = temp_path(), *err = NULL;
     sf_history *h = sf_history_create(path, SF_FSYNC_NEVER, &err);
@@ -233,16 +278,27 @@ static void test_event_ids_read_back_across_every_carry(void **state)
     }
     assert_int_equal(sf_history_close(h, &err), 0);
     size_t dropped = 0;
-    json_t *events = sf_history_read(path, &dropped, &err);
+    char *notes = NULL;
+    json_t *events = sf_history_read(path, &dropped, &notes, &err);
     assert_non_null(events);
-    assert_int_equal(dropped, 0);
-    assert_int_equal(json_array_size(events), n);
-    for (size_t i = 0; i < n; i++) {
-        json_t *ev = json_array_get(events, i);
-        assert_int_equal(json_integer_value(json_object_get(ev, "id")), lines[i].id);
-        assert_int_equal(json_integer_value(json_object_get(ev, "previousEventId")),
-                         lines[i].previous);
-    }
+    assert_int_equal(dropped, 5);
+    assert_int_equal(json_array_size(events), 4);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (lines[i].kept)
+            assert_int_equal(json_integer_value(json_object_get(json_array_get(events, k++), "id")),
+                             lines[i].id);
+    char *want = sf_asprintf("%s:3: event id 1000000 out of sequence (expected 3); line ignored\n"
+                             "%s:4: event id -3 out of sequence (expected 3); line ignored\n"
+                             "%s:5: event id 2 out of sequence (expected 3); line ignored\n"
+                             "%s:7: previousEventId 9 does not name an event before id 7; line "
+                             "ignored\n"
+                             "%s:8: previousEventId -1 does not name an event before id 7; line "
+                             "ignored\n",
+                             path, path, path, path, path);
+    assert_string_equal(notes, want);
+    free(want);
+    free(notes);
     json_decref(events);
     unlink(path);
     free(path);
@@ -259,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_details_key_follows_aws_names),
         cmocka_unit_test(test_fsync_policy_names),
         cmocka_unit_test(test_event_ids_read_back_across_every_carry),
+        cmocka_unit_test(test_ids_that_do_not_fit_are_dropped_and_noted),
         cmocka_unit_test(test_crc32_matches_the_standard_check_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -338,18 +338,25 @@ static void write_nested_cluster(dot_ctx *c, size_t index, int depth)
     graph_text_append(c->out, "}\n");
 }
 
-/* The states of one machine: the top level (owner GRAPH_NONE) or a branch. */
+/* The states of one machine: the top level (owner GRAPH_NONE) or a branch.
+ * The model adds a Parallel or Map node, then every node nested in it,
+ * then its join: the nodes of owner's branches lie between owner and its
+ * join, and a nested state's own subtree can be stepped over whole, so
+ * each node is looked at once per level rather than once per machine. */
 static void write_machine(dot_ctx *c, size_t owner, size_t branch, int depth)
 {
-    for (size_t i = 0; i < c->m->node_count; i++) {
+    size_t first = owner == GRAPH_NONE ? 0 : owner + 1;
+    size_t end = owner == GRAPH_NONE ? c->m->node_count : c->m->nodes[owner].join;
+    for (size_t i = first; i < end; i++) {
         const graph_node *n = &c->m->nodes[i];
-        if (n->kind != GRAPH_NODE_STATE || n->owner != owner ||
-            (owner != GRAPH_NONE && n->branch != branch))
-            continue;
-        if (n->join != GRAPH_NONE)
+        bool here = n->kind == GRAPH_NODE_STATE && n->owner == owner &&
+                    (owner == GRAPH_NONE || n->branch == branch);
+        if (here && n->join != GRAPH_NONE)
             write_nested_cluster(c, i, depth);
-        else
+        else if (here)
             write_state_node(c, i, depth);
+        if (n->join != GRAPH_NONE && n->join > i)
+            i = n->join; /* past the subtree and its join */
     }
 }
 

@@ -26,7 +26,10 @@
 static size_t add_node(graph_model *m, graph_node_kind kind, const sf_state *st, size_t owner,
                        size_t branch)
 {
-    m->nodes = sf_realloc(m->nodes, (m->node_count + 1) * sizeof *m->nodes);
+    if (m->node_count == m->node_cap) {
+        m->node_cap = m->node_cap ? 2 * m->node_cap : 16;
+        m->nodes = sf_realloc(m->nodes, m->node_cap * sizeof *m->nodes);
+    }
     graph_node *n = &m->nodes[m->node_count];
     memset(n, 0, sizeof *n);
     n->kind = kind;
@@ -43,14 +46,44 @@ static bool is_type(const sf_state *st, const char *name)
     return st->type && strcmp(st->type->name, name) == 0;
 }
 
+/* The nested machines by the pointer of the state that may own them (their
+ * own pointer less "/Branches/N", "/ItemProcessor" or "/Iterator"): each
+ * Parallel or Map state then looks at its own few candidates rather than at
+ * every machine of the definition. Values are arrays of machine indexes. */
+static json_t *machines_by_owner(const sf_definition *def)
+{
+    json_t *index = json_object();
+    for (size_t i = 0; i < def->machine_count; i++) {
+        const char *p = def->machines[i]->pointer;
+        const char *cut = def->machines[i]->parent ? strrchr(p, '/') : NULL;
+        if (cut && cut > p && strspn(cut + 1, "0123456789") == strlen(cut + 1)) {
+            const char *branches = cut - 1;
+            while (branches > p && *branches != '/')
+                branches--;
+            cut = branches; /* ".../Branches/N": the state is before "/Branches" */
+        }
+        if (!cut)
+            continue;
+        char *owner = sf_strndup(p, (size_t)(cut - p));
+        json_t *list = json_object_get(index, owner);
+        if (!list)
+            json_object_set_new(index, owner, list = json_array());
+        json_array_append_new(list, json_integer((json_int_t)i));
+        free(owner);
+    }
+    return index;
+}
+
 /* The machines nested directly in st, indexed as in its Branches array (a
  * branch that did not compile leaves a NULL). */
-static void find_children(const sf_definition *def, const sf_state *st, graph_node *n)
+static void find_children(const graph_model *m, const sf_state *st, graph_node *n)
 {
+    const sf_definition *def = m->def;
     size_t plen = strlen(st->pointer);
     n->is_map = is_type(st, "Map");
-    for (size_t i = 0; i < def->machine_count; i++) {
-        const sf_machine *mm = def->machines[i];
+    json_t *candidates = json_object_get(m->machines_by_owner, st->pointer);
+    for (size_t k = 0; k < json_array_size(candidates); k++) {
+        const sf_machine *mm = def->machines[json_integer_value(json_array_get(candidates, k))];
         if (mm->parent != st->machine || strncmp(mm->pointer, st->pointer, plen) != 0)
             continue;
         const char *rest = mm->pointer + plen;
@@ -83,7 +116,7 @@ static void add_state(graph_model *m, const sf_state *st, size_t owner, size_t b
     size_t index = add_node(m, GRAPH_NODE_STATE, st, owner, branch);
     if (!is_type(st, "Parallel") && !is_type(st, "Map"))
         return;
-    find_children(m->def, st, &m->nodes[index]);
+    find_children(m, st, &m->nodes[index]);
     for (size_t b = 0; b < m->nodes[index].child_count; b++)
         if (m->nodes[index].children[b])
             add_machine(m, m->nodes[index].children[b], index, b);
@@ -99,28 +132,30 @@ static void add_machine(graph_model *m, const sf_machine *machine, size_t owner,
 
 /* ---- Lookup by state ---- */
 
-static int compare_state_ptr(const void *a, const void *b, void *nodes)
+typedef struct node_by_ptr {
+    uintptr_t state;
+    size_t node;
+} node_by_ptr;
+
+static int compare_node_by_ptr(const void *a, const void *b)
 {
-    uintptr_t x = (uintptr_t)((graph_node *)nodes)[*(const size_t *)a].state;
-    uintptr_t y = (uintptr_t)((graph_node *)nodes)[*(const size_t *)b].state;
-    return x < y ? -1 : x > y;
+    const node_by_ptr *x = a, *y = b;
+    return x->state < y->state ? -1 : x->state > y->state;
 }
 
-/* Insertion sort: qsort has no context argument in C11, and the number of
- * states is small. */
+/* Sorted once (a definition may have 200,000 states), for the binary
+ * search of graph_model_node_of. */
 static void index_states(graph_model *m)
 {
-    m->nodes_by_ptr = sf_calloc(m->node_count ? m->node_count : 1, sizeof *m->nodes_by_ptr);
-    for (size_t i = 0; i < m->node_count; i++) {
-        if (m->nodes[i].kind != GRAPH_NODE_STATE)
-            continue;
-        size_t j = m->state_count++;
-        while (j > 0 && compare_state_ptr(&m->nodes_by_ptr[j - 1], &i, m->nodes) > 0) {
-            m->nodes_by_ptr[j] = m->nodes_by_ptr[j - 1];
-            j--;
-        }
-        m->nodes_by_ptr[j] = i;
-    }
+    node_by_ptr *pairs = sf_calloc(m->node_count ? m->node_count : 1, sizeof *pairs);
+    for (size_t i = 0; i < m->node_count; i++)
+        if (m->nodes[i].kind == GRAPH_NODE_STATE)
+            pairs[m->state_count++] = (node_by_ptr){(uintptr_t)m->nodes[i].state, i};
+    qsort(pairs, m->state_count, sizeof *pairs, compare_node_by_ptr);
+    m->nodes_by_ptr = sf_calloc(m->state_count ? m->state_count : 1, sizeof *m->nodes_by_ptr);
+    for (size_t i = 0; i < m->state_count; i++)
+        m->nodes_by_ptr[i] = pairs[i].node;
+    free(pairs);
 }
 
 size_t graph_model_node_of(const graph_model *m, const sf_state *st)
@@ -148,7 +183,10 @@ static void add_edge(graph_model *m, size_t from, size_t to, graph_edge_kind kin
         free(label);
         return;
     }
-    m->edges = sf_realloc(m->edges, (m->edge_count + 1) * sizeof *m->edges);
+    if (m->edge_count == m->edge_cap) {
+        m->edge_cap = m->edge_cap ? 2 * m->edge_cap : 16;
+        m->edges = sf_realloc(m->edges, m->edge_cap * sizeof *m->edges);
+    }
     m->edges[m->edge_count] = (graph_edge){from, to, kind, rule, label};
     graph_node *n = &m->nodes[from];
     n->out = sf_realloc(n->out, (n->out_count + 1) * sizeof *n->out);
@@ -204,8 +242,11 @@ graph_model *graph_model_build(const sf_definition *def)
     graph_model *m = SF_NEW(graph_model);
     m->def = def;
     m->start = add_node(m, GRAPH_NODE_START, NULL, GRAPH_NONE, 0);
+    m->machines_by_owner = machines_by_owner(def);
     if (def->top)
         add_machine(m, def->top, GRAPH_NONE, 0);
+    json_decref(m->machines_by_owner);
+    m->machines_by_owner = NULL;
     m->end = add_node(m, GRAPH_NODE_END, NULL, GRAPH_NONE, 0);
     index_states(m);
     for (size_t i = 0; i < m->node_count; i++)
@@ -238,28 +279,63 @@ size_t graph_edge_tail(const graph_model *m, const graph_edge *e)
 
 /* ---- Choosing the direction ---- */
 
+/* The edges leaving each node as drawn (from graph_edge_tail), grouped:
+ * those of node v are edge[start[v]] .. edge[start[v + 1] - 1]. */
+typedef struct tail_edges {
+    size_t *start, *edge;
+} tail_edges;
+
+static tail_edges group_by_tail(const graph_model *m)
+{
+    size_t n = m->node_count;
+    tail_edges g = {sf_calloc(n + 2, sizeof(size_t)),
+                    sf_calloc(m->edge_count ? m->edge_count : 1, sizeof(size_t))};
+    for (size_t e = 0; e < m->edge_count; e++)
+        g.start[graph_edge_tail(m, &m->edges[e]) + 2]++;
+    for (size_t v = 2; v < n + 2; v++)
+        g.start[v] += g.start[v - 1];
+    for (size_t e = 0; e < m->edge_count; e++)
+        g.edge[g.start[graph_edge_tail(m, &m->edges[e]) + 1]++] = e;
+    return g;
+}
+
 typedef struct layering {
     const graph_model *m;
+    tail_edges out;
     unsigned char *mark; /* 0 new, 1 on the DFS stack, 2 done */
     size_t *order;       /* nodes in reverse topological order (post-order) */
     size_t order_len;
-    bool *back; /* edges that close a loop, left out of the ranking */
+    bool *back;    /* edges that close a loop, left out of the ranking */
+    size_t *stack; /* the DFS path: nodes, with next_out their next edge */
+    size_t *next_out;
 } layering;
 
+/* Depth-first from v, with a stack of its own: a chain of 200,000 states
+ * is 200,000 deep. */
 static void visit(layering *l, size_t v)
 {
+    size_t depth = 0;
+    l->stack[depth++] = v;
     l->mark[v] = 1;
-    for (size_t e = 0; e < l->m->edge_count; e++) {
-        const graph_edge *edge = &l->m->edges[e];
-        if (graph_edge_tail(l->m, edge) != v)
+    l->next_out[v] = l->out.start[v];
+    while (depth > 0) {
+        size_t u = l->stack[depth - 1];
+        if (l->next_out[u] == l->out.start[u + 1]) {
+            l->mark[u] = 2;
+            l->order[l->order_len++] = u;
+            depth--;
             continue;
-        if (l->mark[edge->to] == 1)
+        }
+        size_t e = l->out.edge[l->next_out[u]++];
+        size_t to = l->m->edges[e].to;
+        if (l->mark[to] == 1) {
             l->back[e] = true;
-        else if (l->mark[edge->to] == 0)
-            visit(l, edge->to);
+        } else if (l->mark[to] == 0) {
+            l->mark[to] = 1;
+            l->next_out[to] = l->out.start[to];
+            l->stack[depth++] = to;
+        }
     }
-    l->mark[v] = 2;
-    l->order[l->order_len++] = v;
 }
 
 /* Longest-path ranks of the drawing, loops cut; returns the rank count and
@@ -267,8 +343,14 @@ static void visit(layering *l, size_t v)
 static size_t count_ranks(const graph_model *m, size_t *widest)
 {
     size_t n = m->node_count;
-    layering l = {m, sf_calloc(n, 1), sf_calloc(n, sizeof(size_t)), 0,
-                  sf_calloc(m->edge_count ? m->edge_count : 1, sizeof(bool))};
+    layering l = {m,
+                  group_by_tail(m),
+                  sf_calloc(n, 1),
+                  sf_calloc(n, sizeof(size_t)),
+                  0,
+                  sf_calloc(m->edge_count ? m->edge_count : 1, sizeof(bool)),
+                  sf_calloc(n, sizeof(size_t)),
+                  sf_calloc(n, sizeof(size_t))};
     visit(&l, m->start);
     for (size_t v = 0; v < n; v++)
         if (!l.mark[v])
@@ -277,10 +359,11 @@ static size_t count_ranks(const graph_model *m, size_t *widest)
     size_t ranks = 0;
     for (size_t i = n; i-- > 0;) {
         size_t v = l.order[i];
-        for (size_t e = 0; e < m->edge_count; e++)
-            if (!l.back[e] && graph_edge_tail(m, &m->edges[e]) == v &&
-                rank[m->edges[e].to] < rank[v] + 1)
-                rank[m->edges[e].to] = rank[v] + 1;
+        for (size_t k = l.out.start[v]; k < l.out.start[v + 1]; k++) {
+            const graph_edge *edge = &m->edges[l.out.edge[k]];
+            if (!l.back[l.out.edge[k]] && rank[edge->to] < rank[v] + 1)
+                rank[edge->to] = rank[v] + 1;
+        }
         per_rank[rank[v]]++;
         if (rank[v] + 1 > ranks)
             ranks = rank[v] + 1;
@@ -289,7 +372,8 @@ static size_t count_ranks(const graph_model *m, size_t *widest)
     for (size_t r = 0; r < ranks; r++)
         if (per_rank[r] > *widest)
             *widest = per_rank[r];
-    free(l.mark), free(l.order), free(l.back), free(rank), free(per_rank);
+    free(l.mark), free(l.order), free(l.back), free(l.stack), free(l.next_out);
+    free(l.out.start), free(l.out.edge), free(rank), free(per_rank);
     return ranks;
 }
 

@@ -66,12 +66,13 @@ typedef struct graph_node {
 typedef struct graph_model {
     const sf_definition *def;
     graph_node *nodes;
-    size_t node_count;
+    size_t node_count, node_cap;
     graph_edge *edges;
-    size_t edge_count;
+    size_t edge_count, edge_cap;
     size_t start, end;    /* the marker nodes */
     size_t *nodes_by_ptr; /* STATE node indices sorted by state pointer */
     size_t state_count;
+    json_t *machines_by_owner; /* while building: see graph_model.c */
 } graph_model;
 
 /* Build the model of def (borrowed). Works on definitions that compiled

@@ -89,6 +89,7 @@ typedef struct fold {
     json_t *track_index;
     size_t *record_of_event; /* event id -> record, GRAPH_NONE */
     size_t event_cap;
+    json_int_t index_limit; /* event ids and Map item indexes stay below it */
     int epoch;
     int64_t now_ms;
     const char *execution_error;
@@ -207,7 +208,7 @@ static scope_track *track_for(fold *f, const json_t *scope)
 
 static void note_event(fold *f, json_int_t id, size_t rec)
 {
-    if (id <= 0)
+    if (id <= 0 || id >= f->index_limit)
         return;
     if ((size_t)id >= f->event_cap) {
         size_t cap = f->event_cap ? f->event_cap : 1024;
@@ -541,9 +542,9 @@ static void on_attempt_failed(fold *f, size_t index, const event *ev, bool neste
 
 /* ---- Map iterations ---- */
 
-static void set_item(record *r, json_int_t index, item_status status)
+static void set_item(const fold *f, record *r, json_int_t index, item_status status)
 {
-    if (index < 0 || index > 100000000)
+    if (index < 0 || index >= f->index_limit)
         return;
     if ((size_t)index >= r->item_cap) {
         size_t cap = r->item_cap ? r->item_cap : 16;
@@ -575,12 +576,12 @@ static void on_iteration(fold *f, size_t index, const event *ev)
     json_int_t item = json_integer_value(item_json);
     const char *type = ev->type + strlen("MapIteration");
     if (strcmp(type, "Started") == 0) {
-        set_item(&f->records[index], item, ITEM_RUNNING);
+        set_item(f, &f->records[index], item, ITEM_RUNNING);
     } else if (strcmp(type, "Succeeded") == 0) {
-        set_item(&f->records[index], item, ITEM_SUCCEEDED);
+        set_item(f, &f->records[index], item, ITEM_SUCCEEDED);
     } else if (strcmp(type, "Failed") == 0 || strcmp(type, "Aborted") == 0) {
         bool failed = type[0] == 'F';
-        set_item(&f->records[index], item, failed ? ITEM_FAILED : ITEM_ABORTED);
+        set_item(f, &f->records[index], item, failed ? ITEM_FAILED : ITEM_ABORTED);
         close_iteration(f, index, item, ev, failed);
     }
 }
@@ -737,8 +738,16 @@ static void free_fold(fold *f)
 
 graph_overlay *graph_overlay_build(const graph_model *m, const json_t *events, int64_t now_ms)
 {
-    fold f = {
-        .m = m, .record_index = json_object(), .track_index = json_object(), .now_ms = now_ms};
+    /* The tables indexed by event id and by Map item index grow to the
+     * largest one seen. sf_history_read keeps ids at most the file's line
+     * count, and an iteration's index at most the count of iterations
+     * started, each with an event of its own; anything larger (a caller
+     * handing in other events) is ignored rather than allocated for. */
+    fold f = {.m = m,
+              .record_index = json_object(),
+              .track_index = json_object(),
+              .now_ms = now_ms,
+              .index_limit = (json_int_t)(2 * json_array_size(events) + 1024)};
     size_t i;
     const json_t *json;
     json_array_foreach(events, i, json)
