@@ -25,6 +25,7 @@
 #include "engine/cursor.h"
 #include "engine/exec.h"
 #include "engine/json_alloc.h"
+#include "engine/json_util.h"
 #include "engine/lang/jsonpath.h"
 #include "engine/state_type.h"
 #include "engine/lang/template.h"
@@ -77,9 +78,44 @@ static size_t render_literal(sf_cursor *c, const json_t *value)
     if (c->literal_of == value && c->literal.data)
         return c->literal_text_len;
     c->literal.len = 0;
-    c->literal_text_len = sf_text_put_json_literal(&c->literal, value);
+    c->literal_text_len =
+        sf_text_put_json_literal_within(&c->literal, value, SF_PAYLOAD_LIMIT_BYTES);
     c->literal_of = value;
     return c->literal_text_len;
+}
+
+/* The error of an output render_literal refused (past the payload limit or
+ * nested too deep), or false when it fits. The literal is cut short then
+ * and forgotten. */
+static bool output_over_limits(sf_cursor *c, size_t output_len, sf_error *err)
+{
+    if (output_len <= SF_PAYLOAD_LIMIT_BYTES)
+        return false;
+    c->literal_of = NULL;
+    if (output_len == SF_TEXT_TOO_DEEP)
+        sf_error_set(err, SF_ERR_DATA_LIMIT_EXCEEDED,
+                     "The state/task '%s' returned a result with objects and arrays nested "
+                     "deeper than %d levels, the maximum depth of a JSON value.",
+                     c->state->name, SF_JSON_DEPTH_LIMIT);
+    else
+        sf_error_set(err, SF_ERR_DATA_LIMIT_EXCEEDED,
+                     "The state/task '%s' returned a result with a size exceeding the maximum "
+                     "number of bytes service limit.",
+                     c->state->name);
+    return true;
+}
+
+/* Assigned variables are recorded and kept as outputs are: AWS limits one
+ * Assign to 256 KiB; the depth limit keeps them walkable. */
+static bool assigned_over_limits(sf_cursor *c, const json_t *assigned, sf_error *err)
+{
+    if (!assigned || sf_json_depth_within(assigned, SF_JSON_DEPTH_LIMIT))
+        return false;
+    sf_error_set(err, SF_ERR_DATA_LIMIT_EXCEEDED,
+                 "The state '%s' assigned a variable with objects and arrays nested deeper "
+                 "than %d levels, the maximum depth of a JSON value.",
+                 c->state->name, SF_JSON_DEPTH_LIMIT);
+    return true;
 }
 
 /* The literal of a state's output when it is its input with one member
@@ -102,8 +138,8 @@ static bool extend_input_literal(sf_cursor *c, const json_t *output)
     const json_t *value = json_object_getn(output, key, key_len);
     if (!value)
         return false;
-    c->literal_text_len =
-        sf_text_literal_add_member(&c->literal, c->literal_text_len, key, key_len, value);
+    c->literal_text_len = sf_text_literal_add_member(&c->literal, c->literal_text_len, key, key_len,
+                                                     value, SF_PAYLOAD_LIMIT_BYTES);
     c->literal_of = output;
     return true;
 }
@@ -326,6 +362,11 @@ static bool try_catch(sf_cursor *c, sf_error *err)
             json_decref(eo);
             return false; /* err now holds the Assign failure */
         }
+        if (assigned_over_limits(c, assigned, err)) {
+            json_decref(eo);
+            json_decref(assigned);
+            return false;
+        }
         json_t *output;
         char *why = NULL;
         if (k->result_path_null)
@@ -343,7 +384,11 @@ static bool try_catch(sf_cursor *c, sf_error *err)
             json_decref(assigned);
             return false;
         }
-        render_literal(c, output);
+        if (output_over_limits(c, render_literal(c, output), err)) {
+            json_decref(output);
+            json_decref(assigned);
+            return false;
+        }
         record_io(c, st->exited_event, true, assigned, k->next);
         apply_assign(c, assigned);
         json_decref(assigned);
@@ -524,14 +569,11 @@ void sf_cursor_state_done_assign(sf_cursor *c, json_t *result, sf_state *next,
     }
     size_t output_len = extend_input_literal(c, output) ? c->literal_text_len
                                                          : render_literal(c, output);
-    if (output_len > SF_PAYLOAD_LIMIT_BYTES) {
+    if (output_over_limits(c, output_len, &err) || assigned_over_limits(c, assigned, &err)) {
         c->literal_of = NULL;
         json_decref(output);
         json_decref(assigned);
-        sf_cursor_state_runtime_error(c, SF_ERR_DATA_LIMIT_EXCEEDED,
-                                      "The state/task '%s' returned a result with a size "
-                                      "exceeding the maximum number of bytes service limit.",
-                                      st->name);
+        fail_in_state(c, &err);
         return;
     }
     /* Fail and Succeed are terminal; Succeed records an exit, Fail never
@@ -602,7 +644,8 @@ static void apply_recorded_assign(sf_cursor *c, const json_t *exited)
     json_object_foreach(vars, key, text)
     {
         json_t *v = json_string_value(text)
-                        ? json_loads(json_string_value(text), JSON_DECODE_ANY, NULL)
+                        ? sf_json_loadb(json_string_value(text), json_string_length(text),
+                                        JSON_DECODE_ANY, NULL)
                         : NULL;
         json_object_set_new(assigned, key, v ? v : json_null());
     }
@@ -622,7 +665,7 @@ static void skip_recorded_state(sf_cursor *c, sf_state *st, json_t *input, json_
     c->last_event_id = json_integer_value(json_object_get(exited, "id"));
     const char *text = json_string_value(
         json_object_get(json_object_get(exited, "stateExitedEventDetails"), "output"));
-    json_t *output = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+    json_t *output = text ? sf_json_loadb(text, strlen(text), JSON_DECODE_ANY, NULL) : NULL;
     apply_recorded_assign(c, exited);
     const char *next = json_string_value(json_object_get(exited, "next"));
     sf_state *to = next ? sf_machine_find_state(c->machine, next) : NULL;

@@ -12,6 +12,7 @@
  *                                (or the signal) and the tail of stderr
  *   stdout over the limit        States.DataLimitExceeded
  */
+#include "engine/json_util.h"
 #include "engine/xalloc.h"
 #include "states/task_internal.h"
 
@@ -34,7 +35,7 @@ static json_t *lambda_error_in(const char *text, size_t len)
         start--;
     if (start == len)
         return NULL;
-    json_t *v = json_loadb(text + start, len - start, 0, NULL);
+    json_t *v = sf_json_loadb(text + start, len - start, 0, NULL);
     if (v && json_is_string(json_object_get(v, "errorType")))
         return v;
     json_decref(v);
@@ -79,7 +80,7 @@ static json_t *parse_stdout(const char *program, const sf_process_result *r, sf_
     if (n == 0)
         return json_null();
     json_error_t jerr;
-    json_t *v = json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    json_t *v = sf_json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (v)
         return v;
     sf_error_set(err, SF_ERR_TASK_FAILED,
