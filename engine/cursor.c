@@ -109,7 +109,8 @@ static bool output_over_limits(sf_cursor *c, size_t output_len, sf_error *err)
  * Assign to 256 KiB; the depth limit keeps them walkable. */
 static bool assigned_over_limits(sf_cursor *c, const json_t *assigned, sf_error *err)
 {
-    if (!assigned || sf_json_depth_within(assigned, SF_JSON_DEPTH_LIMIT))
+    /* +1: the object of the assigned names holds the values. */
+    if (!assigned || sf_json_depth_within(assigned, SF_JSON_DEPTH_LIMIT + 1))
         return false;
     sf_error_set(err, SF_ERR_DATA_LIMIT_EXCEEDED,
                  "The state '%s' assigned a variable with objects and arrays nested deeper "

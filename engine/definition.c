@@ -1283,8 +1283,8 @@ static bool reject_too_deep(json_t *doc, const char *origin, sf_diags *diags)
     if (!ptr)
         return false;
     sf_diags_error(diags, SF_DIAG_INVALID_JSON, ptr,
-                   "%s: objects and arrays nested deeper than %d levels (the limit) at %s", origin,
-                   SF_JSON_DEPTH_LIMIT, ptr);
+                   "%s: objects and arrays nested deeper than %d levels (the limit)", origin,
+                   SF_JSON_DEPTH_LIMIT);
     free(ptr);
     json_decref(doc);
     return true;

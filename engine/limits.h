@@ -36,12 +36,13 @@
  * so every walk stays within a few thousand frames. */
 #define SF_JSON_DEPTH_LIMIT 512
 
-/* JSONPath: how deep filters, parentheses and '!' may nest in one path
- * ($[?(@.a[?(@.b ...)])]), how many operators one path's filters may hold in
- * all (a chain of && is a tree as deep as it is long), and how many steps a
- * path may have (evaluation and ResultPath's assignment go a frame per
- * step). */
-#define SF_PATH_NESTING_LIMIT      32
+/* JSONPath: how deep parentheses, '!' and filters may nest in one path
+ * (a filter's own parentheses count, so $[?(@.a[?(@.b ...)])] may hold 32
+ * filters one inside the other), how many terms, '!' and parenthesized
+ * groups one path's filters may hold in all (a chain of && is a tree as
+ * deep as it is long), and how many steps a path may have (evaluation and
+ * ResultPath's assignment go a frame per step). */
+#define SF_PATH_NESTING_LIMIT      64
 #define SF_PATH_FILTER_NODES_LIMIT 256
 #define SF_PATH_STEPS_LIMIT        SF_JSON_DEPTH_LIMIT
 

@@ -46,8 +46,10 @@ json_t *intrinsic_string_to_json(const intrinsic_call *call, json_t *const *args
         return json_null();
     json_error_t error;
     json_t *value = sf_json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
-    if (!value && json_error_code(&error) == json_error_stack_overflow)
+    if (!value && json_error_code(&error) == json_error_stack_overflow) {
         *detail = sf_asprintf("Invalid arguments in %s: %s", call->function->name, error.text);
+        return NULL;
+    }
     return value ? value : intrinsic_invalid_arguments(call, detail);
 }
 
