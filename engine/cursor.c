@@ -704,7 +704,8 @@ static void give_child_literal(sf_cursor *parent, sf_cursor *child, json_t *inpu
     if (parent->child_literal_of != input) {
         forget_child_literal(parent);
         parent->child_literal.len = 0;
-        parent->child_literal_text_len = sf_text_put_json_literal(&parent->child_literal, input);
+        parent->child_literal_text_len =
+            sf_text_put_json_literal_within(&parent->child_literal, input, SIZE_MAX);
         parent->child_literal_of = json_incref(input);
     }
     child->literal.len = 0;
@@ -737,6 +738,18 @@ static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
     if (sf_exec_last_match(c->exec)) /* resuming a state in flight: keep its clock */
         c->entered_ms = recorded_ms(sf_exec_last_match(c->exec));
     release_large_literal(c);
+    /* Only a branch's or an iteration's input can be this deep (built by
+     * the Parallel's Parameters or the Map's ItemSelector on a deep input):
+     * every other input was a checked output. Its entry shows null past
+     * the limit; the state fails saying so rather than run on it. */
+    if (c->literal_text_len == SF_TEXT_TOO_DEEP) {
+        c->literal_of = NULL;
+        sf_cursor_state_runtime_error(c, SF_ERR_DATA_LIMIT_EXCEEDED,
+                                      "The input of the state '%s' has objects and arrays nested "
+                                      "deeper than %d levels, the maximum depth of a JSON value.",
+                                      st->name, SF_JSON_DEPTH_LIMIT);
+        return;
+    }
     run_current_state(c);
 }
 

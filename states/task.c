@@ -253,6 +253,9 @@ static void put_stderr_tail(sf_text *d, const char *err, size_t len)
         put_text_member(d, "stderr", err + len - keep, keep);
 }
 
+static void fail(task_attempt *a, const char *type, sf_error *err, const char *stderr_text,
+                 size_t stderr_len);
+
 static void succeed(task_attempt *a, json_t *result, const char *err, size_t err_len)
 {
     sf_cursor *c = a->cursor;
@@ -261,7 +264,19 @@ static void succeed(task_attempt *a, json_t *result, const char *err, size_t err
     sf_text d = {0};
     open_event_details(a, &d);
     SF_TEXT_PUT_LITERAL(&d, ",\"output\":");
-    sf_text_put_json_literal(&d, result);
+    /* A result parsed at the depth limit is one level deeper once wrapped
+     * as Lambda's: refused rather than recorded cut short. */
+    if (sf_text_put_json_literal_within(&d, result, SIZE_MAX) == SF_TEXT_TOO_DEEP) {
+        sf_text_free(&d);
+        json_decref(result);
+        sf_error e = SF_ERROR_INIT;
+        sf_error_set(&e, SF_ERR_DATA_LIMIT_EXCEEDED,
+                     "The result of the task '%s' has objects and arrays nested deeper than %d "
+                     "levels, the maximum depth of a JSON value.",
+                     c->state->name, SF_JSON_DEPTH_LIMIT);
+        fail(a, "TaskFailed", &e, err, err_len);
+        return;
+    }
     SF_TEXT_PUT_LITERAL(&d, ",\"outputDetails\":{\"truncated\":false}");
     put_stderr_tail(&d, err, err_len);
     sf_text_put(&d, "}", 1);

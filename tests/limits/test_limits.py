@@ -140,6 +140,18 @@ class LimitsTest(unittest.TestCase):
             "P": {"Type": "Pass", "Result": 1, "ResultPath": path, "End": True}}})
         self.assertEqual(p.returncode, 0, p.stderr)
 
+    def test_a_branch_input_built_too_deep_fails_the_branch(self):
+        d = {"StartAt": "P", "States": {"P": {
+            "Type": "Parallel", "Parameters": {"x.$": "$"}, "End": True,
+            "Branches": [{"StartAt": "B", "States": {
+                "B": {"Type": "Pass", "OutputPath": "$.x[0]", "End": True}}}]}}}
+        p = self.run_def(d, nested(DEPTH - 1))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.run_def(d, nested(DEPTH))  # {"x": ...} is one level more
+        self.assert_fails(p, "States.DataLimitExceeded",
+                          "The input of the state 'B' has objects and arrays nested deeper than "
+                          "512 levels")
+
     # ---- JSON depth: values read from outside ----
 
     def test_a_task_result_nested_too_deep_fails_the_task(self):
@@ -153,6 +165,18 @@ class LimitsTest(unittest.TestCase):
             else:
                 self.assert_fails(p, "States.TaskFailed",
                                   "objects and arrays nested deeper than 512 levels")
+
+    def test_a_lambda_result_at_the_limit_is_too_deep_once_wrapped(self):
+        prog = self.write("deep.py", "#!/usr/bin/env python3\nimport sys\nsys.stdin.read()\n"
+                          "sys.stdout.write(%r)\n" % nested(DEPTH), 0o755)
+        res = self.write("resources.json", {"fn": {"exec": [prog]}})
+        d = self.write("m.asl.json", {"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "fn", "Payload.$": "$"}, "End": True}}})
+        p = self.stepfn("run", d, "--format", "json", "--store", self.store, "--resources", res)
+        self.assert_fails(p, "States.DataLimitExceeded",
+                          "The result of the task 'T' has objects and arrays nested deeper than "
+                          "512 levels")
 
     def test_a_map_item_nested_too_deep_fails_the_reader(self):
         self.write("items.json", "[%s]" % nested(DEPTH + 1))
