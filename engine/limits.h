@@ -18,9 +18,13 @@
 #define SF_LIMITS_H
 
 /* Payload size limit of AWS Step Functions: 256 KiB of UTF-8, for a state's
- * input and output, the execution's input, a task's result and a variable
- * (AWS: "Maximum input or output size for a task, state, or execution"). */
+ * input and output, the execution's input, a task's input and result
+ * (AWS: "Maximum input or output size for a task, state, or execution").
+ * The one limit a build may change: cmake -DSTEPFN_PAYLOAD_LIMIT_BYTES=N
+ * (for data that will never meet the service). */
+#ifndef SF_PAYLOAD_LIMIT_BYTES
 #define SF_PAYLOAD_LIMIT_BYTES (256 * 1024)
+#endif
 
 /* AWS: "Maximum request size: 1 MB per request" for CreateStateMachine,
  * which bounds a definition, and with it the number of states. */

@@ -464,6 +464,10 @@ json_t *task_http_post_result(const sf_http_response *resp, const char *url, sf_
         else
             set_status_error(err, resp->status, cause);
         free(cause);
+    } else if (json_error_code(&jerr) == json_error_stack_overflow) {
+        sf_error_set(err, SF_ERR_DATA_LIMIT_EXCEEDED,
+                     "POST %s answered with a body with %s, the maximum depth of a JSON value.",
+                     url, jerr.text);
     } else {
         sf_error_set(err, SF_ERR_TASK_FAILED,
                      "POST %s answered %ld but the body is not JSON (line %d, column %d: %s)", url,

@@ -83,6 +83,12 @@ static json_t *parse_stdout(const char *program, const sf_process_result *r, sf_
     json_t *v = sf_json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (v)
         return v;
+    if (json_error_code(&jerr) == json_error_stack_overflow) {
+        sf_error_set(err, SF_ERR_DATA_LIMIT_EXCEEDED,
+                     "The program '%s' wrote a result with %s, the maximum depth of a JSON value.",
+                     program, jerr.text);
+        return NULL;
+    }
     sf_error_set(err, SF_ERR_TASK_FAILED,
                  "The program '%s' exited with status 0 but its standard output is not JSON "
                  "(line %d, column %d: %s). It begins: %.*s",

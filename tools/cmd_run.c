@@ -123,8 +123,8 @@ static json_t *read_input(const run_options *o, int *status)
     }
     /* Checked before parsing: a huge input is refused without building it. */
     if (len > SF_PAYLOAD_LIMIT_BYTES) {
-        fprintf(stderr, "stepfn run: %s: the input is %zu bytes; the limit is %d (256 KiB)\n",
-                origin, len, SF_PAYLOAD_LIMIT_BYTES);
+        fprintf(stderr, "stepfn run: %s: the input is %zu bytes; the limit is %d (%d KiB)\n",
+                origin, len, SF_PAYLOAD_LIMIT_BYTES, SF_PAYLOAD_LIMIT_BYTES / 1024);
         free(owned);
         *status = SF_EXIT_USAGE;
         return NULL;

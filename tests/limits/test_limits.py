@@ -163,8 +163,9 @@ class LimitsTest(unittest.TestCase):
             if ok:
                 self.assertEqual(p.returncode, 0, p.stderr)
             else:
-                self.assert_fails(p, "States.TaskFailed",
-                                  "objects and arrays nested deeper than 512 levels")
+                self.assert_fails(p, "States.DataLimitExceeded",
+                                  "wrote a result with objects and arrays nested deeper than 512 "
+                                  "levels (the limit), the maximum depth of a JSON value.")
 
     def test_a_lambda_result_at_the_limit_is_too_deep_once_wrapped(self):
         prog = self.write("deep.py", "#!/usr/bin/env python3\nimport sys\nsys.stdin.read()\n"
