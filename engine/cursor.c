@@ -475,6 +475,18 @@ static void apply_assign(sf_cursor *c, json_t *assigned)
 
 /* ---- Succeeding ---- */
 
+/* InputPath or OutputPath selected nothing: AWS's words, or the limit an
+ * indefinite path met (it never selects nothing, only []). */
+static void set_no_results(const sf_path *path, sf_error *err)
+{
+    if (sf_path_is_definite(path))
+        sf_error_set(err, SF_ERR_RUNTIME, "Invalid path '%s' : No results for path: $['%s']",
+                     sf_path_text(path), sf_path_text(path) + 2);
+    else
+        sf_error_set(err, SF_ERR_RUNTIME, "Invalid path '%s' : " SF_PATH_VISITS_MESSAGE,
+                     sf_path_text(path));
+}
+
 /* ResultSelector, ResultPath, OutputPath. Returns the state output (new
  * reference) or NULL with err set. Consumes result. */
 static json_t *process_output(sf_cursor *c, json_t *result, sf_error *err)
@@ -517,12 +529,8 @@ static json_t *process_output(sf_cursor *c, json_t *result, sf_error *err)
         sf_eval_env env;
         sf_cursor_env(c, output, sf_path_is_context(st->output_path), &env);
         json_t *selected = sf_path_eval(st->output_path, &env);
-        if (!selected) {
-            char *in = sf_json_compact(output);
-            sf_error_set(err, SF_ERR_RUNTIME, "Invalid path '%s' : No results for path: $['%s']",
-                         sf_path_text(st->output_path), sf_path_text(st->output_path) + 2);
-            free(in);
-        }
+        if (!selected)
+            set_no_results(st->output_path, err);
         json_decref(output);
         return selected;
     }
@@ -609,8 +617,7 @@ static void run_current_state(sf_cursor *c)
         json_t *selected = sf_path_eval(st->input_path, &env);
         json_decref(effective);
         if (!selected) {
-            sf_error_set(&err, SF_ERR_RUNTIME, "Invalid path '%s' : No results for path: $['%s']",
-                         sf_path_text(st->input_path), sf_path_text(st->input_path) + 2);
+            set_no_results(st->input_path, &err);
             fail_in_state(c, &err);
             return;
         }

@@ -50,6 +50,12 @@
 #define SF_PATH_FILTER_NODES_LIMIT 256
 #define SF_PATH_STEPS_LIMIT        SF_JSON_DEPTH_LIMIT
 
+/* JSONPath: nodes one evaluation may visit, filters included. "$..*..*..*"
+ * visits the document once per match of the step before: without a bound a
+ * few such steps over a modest input run for hours. A scan of the largest
+ * payload visits about 130,000. */
+#define SF_PATH_VISITS_LIMIT 10000000
+
 /* Intrinsic functions: AWS allows 10 nested calls in a field. Arguments of
  * one call: AWS states no limit; States.Format or States.Array with more
  * than this many is a runaway generator, not a workflow. */

@@ -695,6 +695,11 @@ static bool operator_holds(const sf_choice_rule *r, const json_t *value, const j
 
 static sf_choice_result invalid_path(const sf_path *path, sf_error *err)
 {
+    if (!sf_path_is_definite(path)) {
+        sf_error_set(err, SF_ERR_RUNTIME, "Invalid path '%s': " SF_PATH_VISITS_MESSAGE,
+                     sf_path_text(path));
+        return SF_CHOICE_ERROR;
+    }
     sf_error_set(err, SF_ERR_RUNTIME,
                  "Invalid path '%s': The choice state's condition path references an invalid "
                  "value.",

@@ -266,6 +266,25 @@ class LimitsTest(unittest.TestCase):
         d["States"]["P"]["InputPath"] = "$" + ".a" * 513
         self.assert_invalid(d, "more than 512 steps in one path", "/States/P/InputPath")
 
+    def test_a_path_that_would_visit_too_many_nodes_fails(self):
+        doc = '{"a":' * 300 + "1" + "}" * 300
+        d = {"StartAt": "P", "States": {"P": {
+            "Type": "Pass", "Parameters": {"n.$": "States.ArrayLength($..*..*)"}, "End": True}}}
+        p = self.run_def(d, doc)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(json.loads(p.stdout)["output"]), {"n": 299 * 300 // 2})
+        d["States"]["P"] = {"Type": "Pass", "OutputPath": "$..*..*..*..*..*", "End": True}
+        p = self.run_def(d, doc)
+        self.assert_fails(p, "States.Runtime",
+                          "Invalid path '$..*..*..*..*..*' : it visits more than 10,000,000 "
+                          "nodes (the limit)")
+        d["States"]["P"] = {"Type": "Pass", "Parameters": {"x.$": "$..*..*..*..*..*"},
+                            "End": True}
+        p = self.run_def(d, doc)
+        self.assert_fails(p, "States.Runtime",
+                          "The JSONPath '$..*..*..*..*..*' specified for the field 'x.$' cannot "
+                          "be evaluated: it visits more than 10,000,000 nodes (the limit)")
+
     # ---- Sizes ----
 
     def test_a_value_sharing_one_big_part_fails_without_being_written_out(self):

@@ -257,6 +257,31 @@ static void paths_have_a_bounded_number_of_steps(void **state)
     free(over);
 }
 
+static void path_evaluation_visits_a_bounded_number_of_nodes(void **state)
+{
+    (void)state;
+    /* 300 objects one inside the other: each "..*" visits what is below
+     * every match of the one before, about 300^k / k! nodes for k scans. */
+    char *open = repeat("", "{\"a\":", "", 300, "1"), *close = repeat("", "}", "", 300, "");
+    char *text = malloc(strlen(open) + strlen(close) + 1);
+    sprintf(text, "%s%s", open, close);
+    json_t *doc = json_loads(text, 0, NULL);
+    sf_eval_env env = {.input = doc};
+    char *error = NULL;
+    sf_path *two = sf_path_compile("$..*..*", SF_PATH_FULL, &error);
+    sf_path *five = sf_path_compile("$..*..*..*..*..*", SF_PATH_FULL, &error);
+    json_t *got = sf_path_eval(two, &env);
+    assert_int_equal(json_array_size(got), 299 * 300 / 2);
+    json_decref(got);
+    assert_null(sf_path_eval(five, &env)); /* about 2e10 visits: stopped at 1e7 */
+    sf_path_free(two);
+    sf_path_free(five);
+    json_decref(doc);
+    free(text);
+    free(open);
+    free(close);
+}
+
 /* ---- Intrinsic functions ---------------------------------------------- */
 
 static char *intrinsic_error(const char *expr)
@@ -374,6 +399,7 @@ int main(void)
         cmocka_unit_test(path_parentheses_and_nots_count_as_nesting),
         cmocka_unit_test(path_filters_hold_a_bounded_number_of_terms),
         cmocka_unit_test(paths_have_a_bounded_number_of_steps),
+        cmocka_unit_test(path_evaluation_visits_a_bounded_number_of_nodes),
         cmocka_unit_test(intrinsic_calls_take_a_bounded_number_of_arguments),
         cmocka_unit_test(intrinsic_nesting_fails_cleanly_however_deep),
         cmocka_unit_test(intrinsic_results_past_the_payload_limit_fail_before_they_are_built),
