@@ -73,15 +73,22 @@ int64_t sf_cursor_event_text(sf_cursor *c, const char *type, const sf_text *deta
  * and literal_of is always held (as pending_input or c->input) while it is
  * set, so its address cannot be reused. Returns the length of the JSON
  * text. */
-static size_t render_literal(sf_cursor *c, const json_t *value)
+static size_t render_literal_within(sf_cursor *c, const json_t *value, size_t max_len)
 {
     if (c->literal_of == value && c->literal.data)
         return c->literal_text_len;
     c->literal.len = 0;
-    c->literal_text_len =
-        sf_text_put_json_literal_within(&c->literal, value, SF_PAYLOAD_LIMIT_BYTES);
+    c->literal_text_len = sf_text_put_json_literal_within(&c->literal, value, max_len);
     c->literal_of = value;
     return c->literal_text_len;
+}
+
+/* An output: the literal stops once past the payload limit (see
+ * output_over_limits), so a value that shares a big part many times is
+ * never written out in full. */
+static size_t render_literal(sf_cursor *c, const json_t *value)
+{
+    return render_literal_within(c, value, SF_PAYLOAD_LIMIT_BYTES);
 }
 
 /* The error of an output render_literal refused (past the payload limit or
@@ -740,7 +747,10 @@ static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
     c->retry_count = 0;
     free(c->retry_attempts);
     c->retry_attempts = st->retrier_count ? sf_calloc(st->retrier_count, sizeof(int)) : NULL;
-    render_literal(c, input); /* usually the previous exit's */
+    /* Usually the previous exit's. An input is recorded whole: one that was
+     * refused by no check yet (an execution's input whose compact text is
+     * longer than the text given) fails at its state's output. */
+    render_literal_within(c, input, SIZE_MAX);
     c->entered_event_id = record_io(c, st->entered_event, false, NULL, NULL);
     if (sf_exec_last_match(c->exec)) /* resuming a state in flight: keep its clock */
         c->entered_ms = recorded_ms(sf_exec_last_match(c->exec));
