@@ -26,8 +26,9 @@
 #define SF_PAYLOAD_LIMIT_BYTES (256 * 1024)
 #endif
 
-/* AWS: "Maximum request size: 1 MB per request" for CreateStateMachine,
- * which bounds a definition, and with it the number of states. */
+/* AWS's service quotas: "Maximum size of state machine definition: 1 MB"
+ * (a hard quota; CreateStateMachine takes at most 1,048,576 characters).
+ * It bounds the number of states too. */
 #define SF_DEFINITION_LIMIT_BYTES (1024 * 1024)
 
 /* How deep objects and arrays may nest in any JSON value the engine holds:
