@@ -25,6 +25,7 @@
 #include "engine/cursor.h"
 #include "engine/exec.h"
 #include "engine/json_alloc.h"
+#include "engine/json_util.h"
 #include "engine/lang/jsonpath.h"
 #include "engine/state_type.h"
 #include "engine/lang/template.h"
@@ -81,14 +82,57 @@ int64_t sf_cursor_event_text(sf_cursor *c, const char *type, const sf_text *deta
  * and literal_of is always held (as pending_input or c->input) while it is
  * set, so its address cannot be reused. Returns the length of the JSON
  * text. */
-static size_t render_literal(sf_cursor *c, const json_t *value)
+static size_t render_literal_within(sf_cursor *c, const json_t *value, size_t max_len)
 {
     if (c->literal_of == value && c->literal.data)
         return c->literal_text_len;
     c->literal.len = 0;
-    c->literal_text_len = sf_text_put_json_literal(&c->literal, value);
+    c->literal_text_len = sf_text_put_json_literal_within(&c->literal, value, max_len);
     c->literal_of = value;
     return c->literal_text_len;
+}
+
+/* An output: the literal stops once past the payload limit (see
+ * output_over_limits), so a value that shares a big part many times is
+ * never written out in full. */
+static size_t render_literal(sf_cursor *c, const json_t *value)
+{
+    return render_literal_within(c, value, SF_PAYLOAD_LIMIT_BYTES);
+}
+
+/* The error of an output render_literal refused (past the payload limit or
+ * nested too deep), or false when it fits. The literal is cut short then
+ * and forgotten. */
+static bool output_over_limits(sf_cursor *c, size_t output_len, sf_error *err)
+{
+    if (output_len <= SF_PAYLOAD_LIMIT_BYTES)
+        return false;
+    c->literal_of = NULL;
+    if (output_len == SF_TEXT_TOO_DEEP)
+        sf_error_set(err, SF_ERR_DATA_LIMIT_EXCEEDED,
+                     "The state/task '%s' returned a result with objects and arrays nested "
+                     "deeper than %d levels, the maximum depth of a JSON value.",
+                     c->state->name, SF_JSON_DEPTH_LIMIT);
+    else
+        sf_error_set(err, SF_ERR_DATA_LIMIT_EXCEEDED,
+                     "The state/task '%s' returned a result with a size exceeding the maximum "
+                     "number of bytes service limit.",
+                     c->state->name);
+    return true;
+}
+
+/* Assigned variables are recorded and kept as outputs are: AWS limits one
+ * Assign to 256 KiB; the depth limit keeps them walkable. */
+static bool assigned_over_limits(sf_cursor *c, const json_t *assigned, sf_error *err)
+{
+    /* +1: the object of the assigned names holds the values. */
+    if (!assigned || sf_json_depth_within(assigned, SF_JSON_DEPTH_LIMIT + 1))
+        return false;
+    sf_error_set(err, SF_ERR_DATA_LIMIT_EXCEEDED,
+                 "The state '%s' assigned a variable with objects and arrays nested deeper "
+                 "than %d levels, the maximum depth of a JSON value.",
+                 c->state->name, SF_JSON_DEPTH_LIMIT);
+    return true;
 }
 
 /* The literal of a state's output when it is its input with one member
@@ -111,8 +155,8 @@ static bool extend_input_literal(sf_cursor *c, const json_t *output)
     const json_t *value = json_object_getn(output, key, key_len);
     if (!value)
         return false;
-    c->literal_text_len =
-        sf_text_literal_add_member(&c->literal, c->literal_text_len, key, key_len, value);
+    c->literal_text_len = sf_text_literal_add_member(&c->literal, c->literal_text_len, key, key_len,
+                                                     value, SF_PAYLOAD_LIMIT_BYTES);
     c->literal_of = output;
     return true;
 }
@@ -336,6 +380,11 @@ static bool try_catch(sf_cursor *c, sf_error *err)
             json_decref(eo);
             return false; /* err now holds the Assign failure */
         }
+        if (assigned_over_limits(c, assigned, err)) {
+            json_decref(eo);
+            json_decref(assigned);
+            return false;
+        }
         json_t *output;
         char *why = NULL;
         if (k->result_path_null)
@@ -353,7 +402,11 @@ static bool try_catch(sf_cursor *c, sf_error *err)
             json_decref(assigned);
             return false;
         }
-        render_literal(c, output);
+        if (output_over_limits(c, render_literal(c, output), err)) {
+            json_decref(output);
+            json_decref(assigned);
+            return false;
+        }
         record_io(c, st->exited_event, true, assigned, k->next);
         apply_assign(c, assigned);
         json_decref(assigned);
@@ -439,6 +492,18 @@ static void apply_assign(sf_cursor *c, json_t *assigned)
 
 /* ---- Succeeding ---- */
 
+/* InputPath or OutputPath selected nothing: AWS's words, or the limit an
+ * indefinite path met (it never selects nothing, only []). */
+static void set_no_results(const sf_path *path, sf_error *err)
+{
+    if (sf_path_is_definite(path))
+        sf_error_set(err, SF_ERR_RUNTIME, "Invalid path '%s' : No results for path: $['%s']",
+                     sf_path_text(path), sf_path_text(path) + 2);
+    else
+        sf_error_set(err, SF_ERR_RUNTIME, "Invalid path '%s' : " SF_PATH_VISITS_MESSAGE,
+                     sf_path_text(path));
+}
+
 /* ResultSelector, ResultPath, OutputPath. Returns the state output (new
  * reference) or NULL with err set. Consumes result. */
 static json_t *process_output(sf_cursor *c, json_t *result, sf_error *err)
@@ -481,12 +546,8 @@ static json_t *process_output(sf_cursor *c, json_t *result, sf_error *err)
         sf_eval_env env;
         sf_cursor_env(c, output, sf_path_is_context(st->output_path), &env);
         json_t *selected = sf_path_eval(st->output_path, &env);
-        if (!selected) {
-            char *in = sf_json_compact(output);
-            sf_error_set(err, SF_ERR_RUNTIME, "Invalid path '%s' : No results for path: $['%s']",
-                         sf_path_text(st->output_path), sf_path_text(st->output_path) + 2);
-            free(in);
-        }
+        if (!selected)
+            set_no_results(st->output_path, err);
         json_decref(output);
         return selected;
     }
@@ -534,14 +595,11 @@ void sf_cursor_state_done_assign(sf_cursor *c, json_t *result, sf_state *next,
     }
     size_t output_len = extend_input_literal(c, output) ? c->literal_text_len
                                                          : render_literal(c, output);
-    if (output_len > SF_PAYLOAD_LIMIT_BYTES) {
+    if (output_over_limits(c, output_len, &err) || assigned_over_limits(c, assigned, &err)) {
         c->literal_of = NULL;
         json_decref(output);
         json_decref(assigned);
-        sf_cursor_state_runtime_error(c, SF_ERR_DATA_LIMIT_EXCEEDED,
-                                      "The state/task '%s' returned a result with a size "
-                                      "exceeding the maximum number of bytes service limit.",
-                                      st->name);
+        fail_in_state(c, &err);
         return;
     }
     /* Fail and Succeed are terminal; Succeed records an exit, Fail never
@@ -576,8 +634,7 @@ static void run_current_state(sf_cursor *c)
         json_t *selected = sf_path_eval(st->input_path, &env);
         json_decref(effective);
         if (!selected) {
-            sf_error_set(&err, SF_ERR_RUNTIME, "Invalid path '%s' : No results for path: $['%s']",
-                         sf_path_text(st->input_path), sf_path_text(st->input_path) + 2);
+            set_no_results(st->input_path, &err);
             fail_in_state(c, &err);
             return;
         }
@@ -612,7 +669,8 @@ static void apply_recorded_assign(sf_cursor *c, const json_t *exited)
     json_object_foreach(vars, key, text)
     {
         json_t *v = json_string_value(text)
-                        ? json_loads(json_string_value(text), JSON_DECODE_ANY, NULL)
+                        ? sf_json_loadb(json_string_value(text), json_string_length(text),
+                                        JSON_DECODE_ANY, NULL)
                         : NULL;
         json_object_set_new(assigned, key, v ? v : json_null());
     }
@@ -633,7 +691,7 @@ static void skip_recorded_state(sf_cursor *c, sf_state *st, json_t *input, json_
     c->last_event_id = json_integer_value(json_object_get(exited, "id"));
     const char *text = json_string_value(
         json_object_get(json_object_get(exited, "stateExitedEventDetails"), "output"));
-    json_t *output = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+    json_t *output = text ? sf_json_loadb(text, strlen(text), JSON_DECODE_ANY, NULL) : NULL;
     apply_recorded_assign(c, exited);
     const char *next = json_string_value(json_object_get(exited, "next"));
     sf_state *to = next ? sf_machine_find_state(c->machine, next) : NULL;
@@ -671,7 +729,8 @@ static void give_child_literal(sf_cursor *parent, sf_cursor *child, json_t *inpu
     if (parent->child_literal_of != input) {
         forget_child_literal(parent);
         parent->child_literal.len = 0;
-        parent->child_literal_text_len = sf_text_put_json_literal(&parent->child_literal, input);
+        parent->child_literal_text_len =
+            sf_text_put_json_literal_within(&parent->child_literal, input, SIZE_MAX);
         parent->child_literal_of = json_incref(input);
     }
     child->literal.len = 0;
@@ -699,12 +758,27 @@ static void enter_state(sf_cursor *c, sf_state *st, json_t *input)
     c->retry_count = 0;
     free(c->retry_attempts);
     c->retry_attempts = st->retrier_count ? sf_calloc(st->retrier_count, sizeof(int)) : NULL;
-    render_literal(c, input); /* usually the previous exit's */
+    /* Usually the previous exit's. An input is recorded whole: one that was
+     * refused by no check yet (an execution's input whose compact text is
+     * longer than the text given) fails at its state's output. */
+    render_literal_within(c, input, SIZE_MAX);
     c->entered_event_id = record_io(c, st->entered_event, false, NULL, NULL);
     c->attempt_event_id = c->entered_event_id;
     if (sf_exec_last_match(c->exec)) /* resuming a state in flight: keep its clock */
         c->entered_ms = recorded_ms(sf_exec_last_match(c->exec));
     release_large_literal(c);
+    /* Only a branch's or an iteration's input can be this deep (built by
+     * the Parallel's Parameters or the Map's ItemSelector on a deep input):
+     * every other input was a checked output. Its entry shows null past
+     * the limit; the state fails saying so rather than run on it. */
+    if (c->literal_text_len == SF_TEXT_TOO_DEEP) {
+        c->literal_of = NULL;
+        sf_cursor_state_runtime_error(c, SF_ERR_DATA_LIMIT_EXCEEDED,
+                                      "The input of the state '%s' has objects and arrays nested "
+                                      "deeper than %d levels, the maximum depth of a JSON value.",
+                                      st->name, SF_JSON_DEPTH_LIMIT);
+        return;
+    }
     run_current_state(c);
 }
 

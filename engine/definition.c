@@ -1348,16 +1348,46 @@ static void report_duplicate_key(const char *text, size_t len, const char *origi
     free(ks.frames);
 }
 
+/* Validation, compiling, the graph renderer and every value the definition
+ * holds (templates, Result) recurse through it: a definition deeper than
+ * SF_JSON_DEPTH_LIMIT is refused before any of them runs. Consumes doc when
+ * it is refused. */
+static bool reject_too_deep(json_t *doc, const char *origin, sf_diags *diags)
+{
+    char *ptr = sf_json_too_deep_pointer(doc, SF_JSON_DEPTH_LIMIT);
+    if (!ptr)
+        return false;
+    sf_diags_error(diags, SF_DIAG_INVALID_JSON, ptr,
+                   "%s: objects and arrays nested deeper than %d levels (the limit)", origin,
+                   SF_JSON_DEPTH_LIMIT);
+    free(ptr);
+    json_decref(doc);
+    return true;
+}
+
 sf_definition *sf_definition_parse(const char *text, size_t len, const char *origin,
                                    const sf_state_type *const *types, sf_diags *diags)
 {
     json_error_t jerr;
+    if (len > SF_DEFINITION_LIMIT_BYTES) {
+        sf_diags_error(diags, SF_DIAG_INVALID_JSON, "",
+                       "%s: the definition is %zu bytes; the limit is %d (1 MiB)", origin, len,
+                       SF_DEFINITION_LIMIT_BYTES);
+        return NULL;
+    }
     /* Duplicate keys are rejected: a state named twice would otherwise
      * silently lose one of its definitions. */
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (doc)
+    if (doc && !reject_too_deep(doc, origin, diags))
         return sf_definition_compile(doc, types, diags);
-    if (json_error_code(&jerr) == json_error_duplicate_key)
+    if (doc)
+        return NULL;
+    if (json_error_code(&jerr) == json_error_stack_overflow)
+        sf_diags_error(diags, SF_DIAG_INVALID_JSON, "",
+                       "%s: objects and arrays nested deeper than %d levels (the limit) at "
+                       "line %d, column %d",
+                       origin, SF_JSON_DEPTH_LIMIT, jerr.line, jerr.column);
+    else if (json_error_code(&jerr) == json_error_duplicate_key)
         report_duplicate_key(text, len, origin, &jerr, diags);
     else
         sf_diags_error(diags, SF_DIAG_INVALID_JSON, "",

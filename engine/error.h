@@ -57,7 +57,7 @@ static inline bool sf_error_is_set(const sf_error *e)
 #define SF_ERR_EXCEED_TOLERATED_FAILURE_THRESHOLD "States.ExceedToleratedFailureThreshold"
 #define SF_ERR_QUERY_EVALUATION_ERROR "States.QueryEvaluationError"
 
-/* Payload size limit of AWS Step Functions: 256 KiB of UTF-8. */
-#define SF_PAYLOAD_LIMIT_BYTES (256 * 1024)
+/* SF_PAYLOAD_LIMIT_BYTES, the 256 KiB payload limit, is in limits.h. */
+#include "engine/limits.h"
 
 #endif

@@ -34,6 +34,7 @@
  * events are not written again and cost nothing. The check is one integer
  * compare per written event.
  */
+#include "engine/json_util.h"
 #include "engine/exec.h"
 #include "engine/lang/jsonpath.h"
 #include "engine/loop_context.h"
@@ -627,7 +628,8 @@ sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
 /* The recorded execution input, parsed from ExecutionStarted. */
 static json_t *recorded_input(const sf_summary *s, char **err)
 {
-    json_t *input = s->input ? json_loads(s->input, JSON_DECODE_ANY, NULL) : NULL;
+    json_t *input =
+        s->input ? sf_json_loadb(s->input, strlen(s->input), JSON_DECODE_ANY, NULL) : NULL;
     if (!input)
         *err = sf_strdup("the history has no readable ExecutionStarted event: the run was cut "
                          "off before its start was recorded; start it again with 'stepfn run'");

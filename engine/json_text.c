@@ -10,6 +10,7 @@
  */
 #include "engine/json_text.h"
 #include "engine/lang/jsonpath.h"
+#include "engine/limits.h"
 #include "engine/xalloc.h"
 
 #include <stdbool.h>
@@ -351,9 +352,42 @@ static void put_real(text_buffer *b, double d)
  * buffer is terminated once, when the value is done. */
 typedef struct value_writer {
     text_buffer *b;
-    bool nested;  /* inside a string literal */
-    size_t extra; /* nested: written bytes the plain text does not have */
+    bool nested;    /* inside a string literal */
+    size_t extra;   /* nested: written bytes the plain text does not have */
+    int depth_left; /* objects and arrays that may still open */
+    size_t stop_at; /* b->len - extra past which elements are no longer written */
+    bool too_deep;  /* a container past the depth limit was written as null */
+    bool too_long;  /* stopped at stop_at: the text is cut short */
 } value_writer;
+
+/* Limits of a walk (see "Writing a value" above): the depth bounds the
+ * recursion whatever the value, the length stops a value that shares one
+ * big part many times ([$, $, $, ...]) from being written out in full before
+ * the caller can refuse it. Checked once per container and per element,
+ * never per byte. */
+#define WRITER_INIT(buffer, is_nested)                                                             \
+    {                                                                                              \
+        .b = (buffer), .nested = (is_nested), .depth_left = SF_JSON_DEPTH_LIMIT,                   \
+        .stop_at = SIZE_MAX                                                                        \
+    }
+
+static inline bool container_opens(value_writer *w)
+{
+    if (w->depth_left > 0) {
+        w->depth_left--;
+        return true;
+    }
+    w->too_deep = true;
+    return false;
+}
+
+static inline bool past_length(value_writer *w)
+{
+    if (w->b->len - w->extra <= w->stop_at)
+        return false;
+    w->too_long = true;
+    return true;
+}
 
 static inline void nested_put_string(value_writer *w, const char *s, size_t len);
 
@@ -389,8 +423,14 @@ static void write_value(value_writer *w, json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
+        if (!container_opens(w)) {
+            write_plain(w, "null", 4);
+            return;
+        }
         char sep = '{';
         for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
+            if (past_length(w))
+                break;
             write_char(w, sep);
             sep = ',';
             write_string(w, json_object_iter_key(it), json_object_iter_key_len(it));
@@ -400,17 +440,23 @@ static void write_value(value_writer *w, json_t *v)
         if (sep == '{')
             write_char(w, '{');
         write_char(w, '}');
+        w->depth_left++;
         return;
     }
     case JSON_ARRAY: {
+        if (!container_opens(w)) {
+            write_plain(w, "null", 4);
+            return;
+        }
         size_t n = json_array_size(v);
         write_char(w, '[');
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && !past_length(w); i++) {
             if (i)
                 write_char(w, ',');
             write_value(w, json_array_get(v, i));
         }
         write_char(w, ']');
+        w->depth_left++;
         return;
     }
     case JSON_STRING:
@@ -438,7 +484,7 @@ static void write_value(value_writer *w, json_t *v)
 /* Compact JSON of v (NULL prints as null). */
 static void put_value(text_buffer *b, const json_t *v)
 {
-    value_writer w = {.b = b};
+    value_writer w = WRITER_INIT(b, false);
     if (!v)
         put_str(b, "null");
     else /* jansson's iteration API takes non-const values; nothing is changed */
@@ -568,8 +614,24 @@ static inline void nested_put_string(value_writer *n, const char *s, size_t len)
 
 size_t sf_text_put_json_literal(sf_text *t, const json_t *v)
 {
-    value_writer w = {.b = t, .nested = true};
+    return sf_text_put_json_literal_within(t, v, SIZE_MAX);
+}
+
+/* What a limited write returns: SF_TEXT_TOO_DEEP, or a length past max_len
+ * when it stopped there. */
+static size_t limited_length(const value_writer *w, size_t length, size_t max_len)
+{
+    if (w->too_deep)
+        return SF_TEXT_TOO_DEEP;
+    return w->too_long && length <= max_len ? max_len + 1 : length;
+}
+
+size_t sf_text_put_json_literal_within(sf_text *t, const json_t *v, size_t max_len)
+{
+    value_writer w = WRITER_INIT(t, true);
     size_t before = t->len;
+    if (max_len != SIZE_MAX)
+        w.stop_at = before + 1 + max_len;
     write_char(&w, '"');
     if (!v)
         write_plain(&w, "null", 4);
@@ -577,15 +639,18 @@ size_t sf_text_put_json_literal(sf_text *t, const json_t *v)
         write_value(&w, (json_t *)v);
     write_char(&w, '"');
     room(t, 0)[0] = '\0';
-    return t->len - before - 2 - w.extra;
+    return limited_length(&w, t->len - before - 2 - w.extra, max_len);
 }
 
 size_t sf_text_literal_add_member(sf_text *t, size_t text_len, const char *key, size_t key_len,
-                                  const json_t *value)
+                                  const json_t *value, size_t max_len)
 {
-    value_writer w = {.b = t, .nested = true};
-    t->len -= 2; /* the object's closing brace and the literal's closing quote */
+    value_writer w = WRITER_INIT(t, true);
+    w.depth_left--; /* the object the member goes into */
+    t->len -= 2;    /* the object's closing brace and the literal's closing quote */
     size_t before = t->len;
+    if (max_len != SIZE_MAX && text_len <= max_len)
+        w.stop_at = before + (max_len - text_len);
     if (text_len > 2) /* not {} */
         write_char(&w, ',');
     nested_put_string(&w, key, key_len);
@@ -595,7 +660,7 @@ size_t sf_text_literal_add_member(sf_text *t, size_t text_len, const char *key, 
     write_char(&w, '"');
     room(t, 0)[0] = '\0';
     /* The text loses its '}' and gains what was written but the quote. */
-    return text_len - 1 + (t->len - before - 1) - w.extra;
+    return limited_length(&w, text_len - 1 + (t->len - before - 1) - w.extra, max_len);
 }
 
 void sf_text_free(sf_text *t)

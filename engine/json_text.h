@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <jansson.h>
 
@@ -64,12 +65,22 @@ void sf_text_put_json(sf_text *t, const json_t *v);
  * length of the JSON text itself, before escaping (what payload limits
  * count). */
 size_t sf_text_put_json_literal(sf_text *t, const json_t *v);
+/* As sf_text_put_json_literal, for a value that may be past the limits a
+ * state's output must keep: returns SF_TEXT_TOO_DEEP when objects and
+ * arrays nest deeper than SF_JSON_DEPTH_LIMIT, and a length above max_len
+ * once the text passes it (it then stops writing: what t holds is cut
+ * short, never to be recorded). Every writer here is bounded by that depth
+ * (what lies deeper is written as null, so the text stays JSON), so none
+ * can overflow the stack; only these report it. */
+#define SF_TEXT_TOO_DEEP SIZE_MAX
+size_t sf_text_put_json_literal_within(sf_text *t, const json_t *v, size_t max_len);
 /* t ends with what sf_text_put_json_literal wrote for an object whose JSON
  * text is text_len bytes long: turn it into the literal of that object with
  * the member key: value added at its end (where json_object_set puts a new
- * key), writing only the new member. Returns the new text's length. */
+ * key), writing only the new member. Returns the new text's length, with
+ * max_len and SF_TEXT_TOO_DEEP as sf_text_put_json_literal_within. */
 size_t sf_text_literal_add_member(sf_text *t, size_t text_len, const char *key, size_t key_len,
-                                  const json_t *value);
+                                  const json_t *value, size_t max_len);
 void sf_text_free(sf_text *t);
 
 #endif

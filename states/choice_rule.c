@@ -34,8 +34,16 @@
  * literal star and "\\" a literal backslash; nothing else is special. A
  * backslash before any other character stands for itself. Matching works on
  * UTF-8 bytes, which gives the same answer as matching characters because
- * no character's encoding can start inside another's.
+ * no character's encoding can start inside another's. The pattern is kept
+ * as its literal pieces between stars: the first must start the string, the
+ * last end it, and each one between is found at its leftmost place after
+ * the one before (leftmost is never worse, since a star takes any run), so
+ * a match costs a linear search per piece and never backtracks: no pattern
+ * ("*a*a*a*a*b" against a long run of a's) can make it slow.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem: glibc's is linear in the string and the piece */
+#endif
 #include "states/choice_rule.h"
 #include "engine/json_util.h"
 #include "engine/lang/jsonpath.h"
@@ -149,9 +157,19 @@ static const choice_operator *find_operator(const char *key, bool *is_path)
 
 typedef enum rule_kind { RULE_BROKEN, RULE_AND, RULE_OR, RULE_NOT, RULE_COMPARISON } rule_kind;
 
-/* StringMatches patterns are unescaped at compile time into bytes to match
- * literally and PATTERN_STAR for each unescaped '*'. */
-#define PATTERN_STAR (-1)
+/* A StringMatches pattern, unescaped at compile time: its literal pieces
+ * between stars, and whether a star begins or ends it (a piece is then not
+ * anchored to the string's start or end). */
+typedef struct pattern_piece {
+    size_t start, len; /* in text */
+} pattern_piece;
+
+typedef struct string_pattern {
+    char *text; /* the pieces, one after the other */
+    pattern_piece *pieces;
+    size_t piece_count;
+    bool has_star, leading_star, trailing_star;
+} string_pattern;
 
 struct sf_choice_rule {
     rule_kind kind;
@@ -164,10 +182,9 @@ struct sf_choice_rule {
 
     const choice_operator *op; /* comparisons */
     sf_path *variable;
-    sf_path *operand_path; /* the ...Path variants */
-    json_t *operand;       /* the literal operand (owned reference) */
-    short *pattern;        /* StringMatches */
-    size_t pattern_len;
+    sf_path *operand_path;  /* the ...Path variants */
+    json_t *operand;        /* the literal operand (owned reference) */
+    string_pattern pattern; /* StringMatches */
 };
 
 typedef struct rule_compiler {
@@ -188,7 +205,8 @@ void sf_choice_rule_free(sf_choice_rule *rule)
     sf_path_free(rule->variable);
     sf_path_free(rule->operand_path);
     json_decref(rule->operand);
-    free(rule->pattern);
+    free(rule->pattern.text);
+    free(rule->pattern.pieces);
     free(rule->next_name);
     free(rule->pointer);
     free(rule);
@@ -380,18 +398,35 @@ static sf_path *compile_reference_path(rule_compiler *rc, json_t *value, const c
     return path;
 }
 
+/* End the piece that started at `start` (if it holds anything). */
+static void end_piece(string_pattern *p, size_t start, size_t end)
+{
+    if (end == start)
+        return;
+    p->pieces = sf_realloc(p->pieces, (p->piece_count + 1) * sizeof *p->pieces);
+    p->pieces[p->piece_count++] = (pattern_piece){start, end - start};
+}
+
 static void compile_pattern(sf_choice_rule *r, const char *text, size_t len)
 {
-    r->pattern = sf_calloc(len ? len : 1, sizeof *r->pattern);
+    string_pattern *p = &r->pattern;
+    p->text = sf_malloc(len + 1);
+    size_t n = 0, start = 0;
     for (size_t i = 0; i < len; i++) {
         bool escape = text[i] == '\\' && i + 1 < len && (text[i + 1] == '*' || text[i + 1] == '\\');
-        if (escape)
-            r->pattern[r->pattern_len++] = (unsigned char)text[++i];
-        else if (text[i] == '*')
-            r->pattern[r->pattern_len++] = PATTERN_STAR;
-        else
-            r->pattern[r->pattern_len++] = (unsigned char)text[i];
+        if (escape) {
+            p->text[n++] = text[++i];
+        } else if (text[i] == '*') {
+            p->leading_star |= i == 0;
+            p->trailing_star = i + 1 == len;
+            p->has_star = true;
+            end_piece(p, start, n);
+            start = n;
+        } else {
+            p->text[n++] = text[i];
+        }
     }
+    end_piece(p, start, n);
 }
 
 /* What a literal operand must be, in words, or NULL when `value` fits. */
@@ -581,29 +616,33 @@ static bool compare_timestamps(const json_t *a, const json_t *b, int *order)
 
 static bool pattern_matches(const sf_choice_rule *r, const json_t *value)
 {
-    const short *pat = r->pattern;
-    const unsigned char *s = (const unsigned char *)json_string_value(value);
-    size_t plen = r->pattern_len, slen = json_string_length(value);
-    size_t p = 0, i = 0, star = SIZE_MAX, star_i = 0;
-    /* Greedy match that backtracks to the last '*' seen: linear in practice,
-     * O(plen * slen) at worst, and no recursion. */
-    while (i < slen) {
-        if (p < plen && pat[p] == PATTERN_STAR) {
-            star = p++;
-            star_i = i;
-        } else if (p < plen && pat[p] == s[i]) {
-            p++;
-            i++;
-        } else if (star != SIZE_MAX) {
-            p = star + 1;
-            i = ++star_i;
-        } else {
+    const string_pattern *p = &r->pattern;
+    const char *s = json_string_value(value);
+    size_t slen = json_string_length(value), pos = 0, first = 0, last = p->piece_count;
+    const pattern_piece *piece = p->pieces;
+    if (!p->has_star) /* no star: the whole string */
+        return p->piece_count == 0
+                   ? slen == 0
+                   : slen == piece[0].len && memcmp(s, p->text + piece[0].start, slen) == 0;
+    if (!p->leading_star) { /* the first piece starts the string */
+        if (slen < piece[0].len || memcmp(s, p->text + piece[0].start, piece[0].len) != 0)
             return false;
-        }
+        pos = piece[0].len;
+        first = 1;
     }
-    while (p < plen && pat[p] == PATTERN_STAR)
-        p++;
-    return p == plen;
+    if (!p->trailing_star && last > first) /* the last piece ends it: checked below */
+        last--;
+    for (size_t i = first; i < last; i++) {
+        const char *at = memmem(s + pos, slen - pos, p->text + piece[i].start, piece[i].len);
+        if (!at)
+            return false;
+        pos = (size_t)(at - s) + piece[i].len;
+    }
+    if (p->trailing_star || last == p->piece_count)
+        return true;
+    const pattern_piece *end = &piece[p->piece_count - 1];
+    return slen - pos >= end->len &&
+           memcmp(s + slen - end->len, p->text + end->start, end->len) == 0;
 }
 
 static bool relation_holds(relation rel, int order)
@@ -656,6 +695,11 @@ static bool operator_holds(const sf_choice_rule *r, const json_t *value, const j
 
 static sf_choice_result invalid_path(const sf_path *path, sf_error *err)
 {
+    if (!sf_path_is_definite(path)) {
+        sf_error_set(err, SF_ERR_RUNTIME, "Invalid path '%s': " SF_PATH_VISITS_MESSAGE,
+                     sf_path_text(path));
+        return SF_CHOICE_ERROR;
+    }
     sf_error_set(err, SF_ERR_RUNTIME,
                  "Invalid path '%s': The choice state's condition path references an invalid "
                  "value.",

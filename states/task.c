@@ -254,6 +254,9 @@ static void put_stderr_tail(sf_text *d, const char *err, size_t len)
         put_text_member(d, "stderr", err + len - keep, keep);
 }
 
+static void fail(task_attempt *a, const char *type, sf_error *err, const char *stderr_text,
+                 size_t stderr_len);
+
 static void succeed(task_attempt *a, json_t *result, const char *err, size_t err_len)
 {
     sf_cursor *c = a->cursor;
@@ -262,7 +265,19 @@ static void succeed(task_attempt *a, json_t *result, const char *err, size_t err
     sf_text d = {0};
     open_event_details(a, &d);
     SF_TEXT_PUT_LITERAL(&d, ",\"output\":");
-    sf_text_put_json_literal(&d, result);
+    /* A result parsed at the depth limit is one level deeper once wrapped
+     * as Lambda's: refused rather than recorded cut short. */
+    if (sf_text_put_json_literal_within(&d, result, SIZE_MAX) == SF_TEXT_TOO_DEEP) {
+        sf_text_free(&d);
+        json_decref(result);
+        sf_error e = SF_ERROR_INIT;
+        sf_error_set(&e, SF_ERR_DATA_LIMIT_EXCEEDED,
+                     "The result of the task '%s' has objects and arrays nested deeper than %d "
+                     "levels, the maximum depth of a JSON value.",
+                     c->state->name, SF_JSON_DEPTH_LIMIT);
+        fail(a, "TaskFailed", &e, err, err_len);
+        return;
+    }
     SF_TEXT_PUT_LITERAL(&d, ",\"outputDetails\":{\"truncated\":false}");
     put_stderr_tail(&d, err, err_len);
     sf_text_put(&d, "}", 1);
@@ -442,12 +457,36 @@ static void start_request(task_attempt *a, const task_http_call *call)
     a->request = sf_http_request_start(client, &o, http_done, a);
 }
 
-static void record_scheduled(task_attempt *a, json_t *params)
+/* The task's effective input as the JSON string TaskScheduled records, or
+ * false with the state failed when it is past the payload limit or nested
+ * too deep: rendered before anything else sees the input, so a value that
+ * shares one big part many times is refused before the request body or the
+ * program's stdin is written out. */
+static bool render_parameters(sf_cursor *c, json_t *input, sf_text *literal)
+{
+    size_t len = sf_text_put_json_literal_within(literal, input, SF_PAYLOAD_LIMIT_BYTES);
+    if (len <= SF_PAYLOAD_LIMIT_BYTES)
+        return true;
+    sf_text_free(literal);
+    if (len == SF_TEXT_TOO_DEEP)
+        sf_cursor_state_runtime_error(c, SF_ERR_DATA_LIMIT_EXCEEDED,
+                                      "The input of the task '%s' has objects and arrays nested "
+                                      "deeper than %d levels, the maximum depth of a JSON value.",
+                                      c->state->name, SF_JSON_DEPTH_LIMIT);
+    else
+        sf_cursor_state_runtime_error(c, SF_ERR_DATA_LIMIT_EXCEEDED,
+                                      "The input of the task '%s' has a size exceeding the "
+                                      "maximum number of bytes service limit.",
+                                      c->state->name);
+    return false;
+}
+
+static void record_scheduled(task_attempt *a, const sf_text *params)
 {
     sf_text d = {0};
     open_event_details(a, &d);
     SF_TEXT_PUT_LITERAL(&d, ",\"region\":\"us-east-1\",\"parameters\":");
-    sf_text_put_json_literal(&d, params);
+    sf_text_put(&d, params->data, params->len);
     if (a->timeout_seconds > 0) {
         SF_TEXT_PUT_LITERAL(&d, ",\"timeoutInSeconds\":");
         sf_text_put_int(&d, a->timeout_seconds);
@@ -589,7 +628,7 @@ static bool replay_recorded_outcome(task_attempt *a)
         record_started(a);
     if (strcmp(type, "TaskSucceeded") == 0) {
         const char *text = json_string_value(json_object_get(d, "output"));
-        json_t *result = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+        json_t *result = text ? sf_json_loadb(text, strlen(text), JSON_DECODE_ANY, NULL) : NULL;
         sf_cursor_event(c, type, json_deep_copy(d));
         end_attempt(a);
         sf_cursor_state_done(c, result ? result : json_null(), NULL);
@@ -612,10 +651,14 @@ static void task_run(sf_cursor *c, json_t *input)
         !seconds_from(c, "HeartbeatSecondsPath", t->heartbeat_seconds, t->heartbeat_path,
                       &heartbeat))
         return;
+    sf_text params = {0};
+    if (!render_parameters(c, input, &params))
+        return;
     task_http_call call = {0};
     sf_error err = SF_ERROR_INIT;
     if (t->kind == TASK_HTTP_INVOKE &&
         !task_http_invoke_call(input, c->machine->definition->resources, &call, &err)) {
+        sf_text_free(&params);
         sf_cursor_state_runtime_error(c, err.name, "%s", err.cause);
         sf_error_clear(&err);
         return;
@@ -626,7 +669,8 @@ static void task_run(sf_cursor *c, json_t *input)
     bool ok = resolve_target(a, input, &payload, &why);
     if (a->timeout_seconds == 0)
         a->timeout_seconds = (long long)a->target.timeout_seconds;
-    record_scheduled(a, input);
+    record_scheduled(a, &params);
+    sf_text_free(&params);
     if (replay_recorded_outcome(a)) {
         json_decref(payload);
         task_http_call_clear(&call);

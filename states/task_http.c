@@ -409,7 +409,7 @@ static bool is_json_type(const char *content_type)
 static json_t *response_body(const sf_http_response *resp)
 {
     if (is_json_type(resp->content_type) && resp->body_len > 0) {
-        json_t *v = json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, NULL);
+        json_t *v = sf_json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, NULL);
         if (v)
             return v;
     }
@@ -457,8 +457,9 @@ json_t *task_http_invoke_result(const sf_http_response *resp, sf_error *err)
 json_t *task_http_post_result(const sf_http_response *resp, const char *url, sf_error *err)
 {
     json_error_t jerr;
-    json_t *body = resp->body_len ? json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, &jerr)
-                                  : json_null();
+    json_t *body = resp->body_len
+                       ? sf_json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, &jerr)
+                       : json_null();
     if (is_success(resp->status) && body)
         return body;
     if (!is_success(resp->status)) {
@@ -473,6 +474,10 @@ json_t *task_http_post_result(const sf_http_response *resp, const char *url, sf_
         else
             set_status_error(err, resp->status, cause);
         free(cause);
+    } else if (json_error_code(&jerr) == json_error_stack_overflow) {
+        sf_error_set(err, SF_ERR_DATA_LIMIT_EXCEEDED,
+                     "POST %s answered with a body with %s, the maximum depth of a JSON value.",
+                     url, jerr.text);
     } else {
         sf_error_set(err, SF_ERR_TASK_FAILED,
                      "POST %s answered %ld but the body is not JSON (line %d, column %d: %s)", url,

@@ -70,7 +70,8 @@ json_t *task_process_result(const char *program, const sf_process_result *r, sf_
 
 /* ---- HTTP ---- */
 
-#define TASK_HTTP_RESPONSE_LIMIT (256 * 1024)
+/* A response body past the payload limit could never be a task result. */
+#define TASK_HTTP_RESPONSE_LIMIT SF_PAYLOAD_LIMIT_BYTES
 
 /* A request to make: strings owned. */
 typedef struct task_http_call {

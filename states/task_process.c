@@ -16,6 +16,7 @@
  * quoted with U+FFFD for the bytes that are not UTF-8 (the caller repairs
  * stderr the same way), so causes and events stay valid JSON text.
  */
+#include "engine/json_util.h"
 #include "engine/utf8.h"
 #include "engine/xalloc.h"
 #include "states/task_internal.h"
@@ -39,7 +40,7 @@ static json_t *lambda_error_in(const char *text, size_t len)
         start--;
     if (start == len)
         return NULL;
-    json_t *v = json_loadb(text + start, len - start, 0, NULL);
+    json_t *v = sf_json_loadb(text + start, len - start, 0, NULL);
     if (v && json_is_string(json_object_get(v, "errorType")))
         return v;
     json_decref(v);
@@ -84,9 +85,15 @@ static json_t *parse_stdout(const char *program, const sf_process_result *r, sf_
     if (n == 0)
         return json_null();
     json_error_t jerr;
-    json_t *v = json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    json_t *v = sf_json_loadb(s, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (v)
         return v;
+    if (json_error_code(&jerr) == json_error_stack_overflow) {
+        sf_error_set(err, SF_ERR_DATA_LIMIT_EXCEEDED,
+                     "The program '%s' wrote a result with %s, the maximum depth of a JSON value.",
+                     program, jerr.text);
+        return NULL;
+    }
     /* Output that is not UTF-8 is not JSON either: quoted repaired. */
     size_t head_len;
     char *head = sf_utf8_repair(s, n < CAUSE_STDOUT_HEAD ? n : CAUSE_STDOUT_HEAD, &head_len);

@@ -118,7 +118,6 @@ static int parse_run_args(int argc, char **argv, run_options *o)
 
 static json_t *read_input(const run_options *o, int *status)
 {
-    char errbuf[256];
     const char *origin = o->input_file ? o->input_file : "--input";
     char *owned = NULL;
     size_t len;
@@ -134,17 +133,25 @@ static json_t *read_input(const run_options *o, int *status)
         }
         text = owned;
     }
-    json_t *v = sf_json_parse(text, len, errbuf, sizeof errbuf);
-    free(owned);
-    if (!v) {
-        fprintf(stderr, "stepfn run: %s: the input is not valid JSON: %s\n", origin, errbuf);
+    /* Checked before parsing: a huge input is refused without building it. */
+    if (len > SF_PAYLOAD_LIMIT_BYTES) {
+        fprintf(stderr, "stepfn run: %s: the input is %zu bytes; the limit is %d (%d KiB)\n",
+                origin, len, SF_PAYLOAD_LIMIT_BYTES, SF_PAYLOAD_LIMIT_BYTES / 1024);
+        free(owned);
         *status = SF_EXIT_USAGE;
         return NULL;
     }
-    if (len > SF_PAYLOAD_LIMIT_BYTES) {
-        fprintf(stderr, "stepfn run: %s: the input is %zu bytes; the limit is %d (256 KiB)\n",
-                origin, len, SF_PAYLOAD_LIMIT_BYTES);
-        json_decref(v);
+    json_error_t jerr;
+    json_t *v = sf_json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    free(owned);
+    if (!v && json_error_code(&jerr) == json_error_stack_overflow) {
+        fprintf(stderr, "stepfn run: %s: the input has %s\n", origin, jerr.text);
+        *status = SF_EXIT_USAGE;
+        return NULL;
+    }
+    if (!v) {
+        fprintf(stderr, "stepfn run: %s: the input is not valid JSON: line %d, column %d: %s\n",
+                origin, jerr.line, jerr.column, jerr.text);
         *status = SF_EXIT_USAGE;
         return NULL;
     }

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "engine/lang/jsonpath.h"
+#include "engine/limits.h"
 
 typedef struct intrinsic_call intrinsic_call;
 
@@ -39,7 +40,7 @@ typedef struct intrinsic_function {
 #define INTRINSIC_VARIADIC SIZE_MAX
 
 /* AWS: "You can nest up to 10 intrinsic functions within a field". */
-#define INTRINSIC_MAX_DEPTH 10
+#define INTRINSIC_MAX_DEPTH SF_INTRINSIC_NESTING_LIMIT
 
 typedef enum intrinsic_arg_kind {
     INTRINSIC_ARG_LITERAL, /* 'text', 12, -1.5, true, false, null */
@@ -101,12 +102,22 @@ json_t *intrinsic_math_add(const intrinsic_call *, json_t *const *, size_t, char
 
 /* ---- intrinsic_value.c: values as AWS (a Java service) sees them ------- */
 
-/* A growable, always NUL-terminated string. */
+/* A growable, always NUL-terminated string. Printing a value stops once
+ * len passes SF_PAYLOAD_LIMIT_BYTES (checked per element, setting `over`):
+ * no such string fits in a state's output, and a value that shares one big
+ * part many times (States.Array($, $, ...)) would otherwise be printed in
+ * full, however large. */
 typedef struct intrinsic_buf {
     char *data;
     size_t len;
     size_t cap;
+    bool over;
 } intrinsic_buf;
+
+/* True (and b->over set) once b is past the payload limit. */
+bool intrinsic_buf_over(intrinsic_buf *b);
+/* The detail for a result past the payload limit; returns NULL. */
+json_t *intrinsic_result_too_large(const intrinsic_call *call, char **detail);
 
 void intrinsic_buf_append(intrinsic_buf *b, const char *s, size_t n);
 void intrinsic_buf_append_str(intrinsic_buf *b, const char *s);
@@ -121,7 +132,8 @@ void intrinsic_render(intrinsic_buf *b, const json_t *v);
 char *intrinsic_render_text(const json_t *v);
 
 /* Compact JSON text (States.JsonToString): like JSON_COMPACT, but numbers
- * printed as AWS prints them (1.1, not 1.1000000000000001). malloc'd. */
+ * printed as AWS prints them (1.1, not 1.1000000000000001). malloc'd;
+ * NULL when it would be longer than the payload limit. */
 char *intrinsic_json_text(const json_t *v);
 
 /* Java's hashCode of the value as a java.util Map/List/String/Integer/...

@@ -15,7 +15,9 @@
  * deep mode, so a third argument of true (or "true") fails; any other value
  * means shallow — AWS accepts even the string "false" there.
  */
+#include "engine/json_util.h"
 #include "engine/lang/intrinsic_internal.h"
+#include "engine/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,17 +45,21 @@ json_t *intrinsic_string_to_json(const intrinsic_call *call, json_t *const *args
     if (len == 0)
         return json_null();
     json_error_t error;
-    json_t *value = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
+    json_t *value = sf_json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
+    if (!value && json_error_code(&error) == json_error_stack_overflow) {
+        *detail = sf_asprintf("Invalid arguments in %s: %s", call->function->name, error.text);
+        return NULL;
+    }
     return value ? value : intrinsic_invalid_arguments(call, detail);
 }
 
 json_t *intrinsic_json_to_string(const intrinsic_call *call, json_t *const *args, size_t count,
                                  char **detail)
 {
-    (void)call;
     (void)count;
-    (void)detail;
     char *text = intrinsic_json_text(args[0]);
+    if (!text)
+        return intrinsic_result_too_large(call, detail);
     json_t *result = json_string(text);
     free(text);
     return result;

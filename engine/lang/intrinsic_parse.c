@@ -306,6 +306,9 @@ static bool parse_arguments(parser *p, intrinsic_call *call, int depth)
         return true;
     }
     for (;;) {
+        if (call->arg_count == SF_INTRINSIC_ARGS_LIMIT)
+            return fail(p, "more than %d arguments in one call (call at offset %zu)",
+                        SF_INTRINSIC_ARGS_LIMIT, call->offset);
         if (call->arg_count == capacity) {
             capacity = capacity ? 2 * capacity : 4;
             call->args = sf_realloc(call->args, capacity * sizeof *call->args);

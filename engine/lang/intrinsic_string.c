@@ -44,7 +44,7 @@ static long fill_template(intrinsic_buf *out, const char *tmpl, size_t len, bool
         if (escapes && c == '\\' && i + 1 < len) {
             intrinsic_buf_append_char(out, tmpl[++i]);
         } else if (c == '{' && i + 1 < len && tmpl[i + 1] == '}') {
-            if ((size_t)placeholders < count)
+            if ((size_t)placeholders < count && !intrinsic_buf_over(out))
                 intrinsic_render(out, values[placeholders]);
             placeholders++;
             i++;
@@ -72,6 +72,10 @@ json_t *intrinsic_format(const intrinsic_call *call, json_t *const *args, size_t
     if (placeholders < 0 || (size_t)placeholders != count - 1) {
         free(out.data);
         return intrinsic_invalid_arguments(call, detail);
+    }
+    if (intrinsic_buf_over(&out)) {
+        free(out.data);
+        return intrinsic_result_too_large(call, detail);
     }
     json_t *result = json_stringn(out.data ? out.data : "", out.len);
     free(out.data);

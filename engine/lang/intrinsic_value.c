@@ -53,6 +53,21 @@ void intrinsic_buf_append_char(intrinsic_buf *b, char c)
     intrinsic_buf_append(b, &c, 1);
 }
 
+bool intrinsic_buf_over(intrinsic_buf *b)
+{
+    if (b->len > SF_PAYLOAD_LIMIT_BYTES)
+        b->over = true;
+    return b->over;
+}
+
+json_t *intrinsic_result_too_large(const intrinsic_call *call, char **detail)
+{
+    *detail = sf_asprintf("The result of %s would be longer than %d bytes, the maximum size of a "
+                          "payload",
+                          call->function->name, SF_PAYLOAD_LIMIT_BYTES);
+    return NULL;
+}
+
 char *intrinsic_buf_take(intrinsic_buf *b)
 {
     char *s = b->data ? b->data : sf_strdup("");
@@ -183,6 +198,8 @@ void intrinsic_render(intrinsic_buf *b, const json_t *v)
         json_t *item;
         json_array_foreach(v, i, item)
         {
+            if (intrinsic_buf_over(b))
+                break;
             if (i > 0)
                 intrinsic_buf_append_str(b, ", ");
             intrinsic_render(b, item);
@@ -197,6 +214,8 @@ void intrinsic_render(intrinsic_buf *b, const json_t *v)
         bool first = true;
         json_object_foreach((json_t *)v, key, item)
         {
+            if (intrinsic_buf_over(b))
+                break;
             if (!first)
                 intrinsic_buf_append_str(b, ", ");
             first = false;
@@ -276,6 +295,8 @@ static void append_json(intrinsic_buf *b, const json_t *v)
         json_t *item;
         json_array_foreach(v, i, item)
         {
+            if (intrinsic_buf_over(b))
+                break;
             if (i > 0)
                 intrinsic_buf_append_char(b, ',');
             append_json(b, item);
@@ -290,6 +311,8 @@ static void append_json(intrinsic_buf *b, const json_t *v)
         bool first = true;
         json_object_foreach((json_t *)v, key, item)
         {
+            if (intrinsic_buf_over(b))
+                break;
             if (!first)
                 intrinsic_buf_append_char(b, ',');
             first = false;
@@ -309,6 +332,10 @@ char *intrinsic_json_text(const json_t *v)
 {
     intrinsic_buf b = {0};
     append_json(&b, v);
+    if (intrinsic_buf_over(&b)) {
+        free(b.data);
+        return NULL;
+    }
     return intrinsic_buf_take(&b);
 }
 

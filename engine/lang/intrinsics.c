@@ -127,6 +127,10 @@ bool sf_intrinsic_uses_context(const sf_intrinsic *f)
 
 static char *missing_path_detail(const sf_path *path, const sf_eval_env *env)
 {
+    if (!sf_path_is_definite(path))
+        return sf_asprintf(
+            "The JsonPath argument '%s' cannot be evaluated: " SF_PATH_VISITS_MESSAGE,
+            sf_path_text(path));
     const char *field = sf_path_text(path);
     if (sf_path_is_context(path))
         field++; /* AWS names $$.Execution.Id as $.Execution.Id */

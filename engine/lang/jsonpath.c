@@ -29,6 +29,7 @@
  */
 #include "engine/lang/jsonpath.h"
 #include "engine/lang/jsonpath_internal.h"
+#include "engine/limits.h"
 #include "engine/xalloc.h"
 
 #include <stdlib.h>
@@ -218,7 +219,21 @@ typedef struct walk {
     const sf_path *path;
     json_t *doc; /* what "$" means inside filters */
     json_t *out; /* the matches so far */
+    jp_budget *budget;
 } walk;
+
+/* Each node a walk reaches costs one: "$..*..*..*" visits the document
+ * once per match of the step before, so a few scans over a modest input
+ * would otherwise run for hours (and collect as many matches). */
+static inline bool spend(const walk *w)
+{
+    if (w->budget->left == 0) {
+        w->budget->spent = true;
+        return false;
+    }
+    w->budget->left--;
+    return true;
+}
 
 static void walk_from(const walk *w, size_t i, json_t *node);
 
@@ -298,13 +313,13 @@ static void apply_filter(const walk *w, size_t i, json_t *node)
 {
     const jp_filter *f = w->path->steps[i].filter;
     if (json_is_object(node)) {
-        if (jp_filter_accept(f, node, w->doc))
+        if (jp_filter_accept(f, node, w->doc, w->budget))
             walk_from(w, i + 1, node);
     } else if (json_is_array(node)) {
         size_t n = json_array_size(node);
         for (size_t k = 0; k < n; k++) {
             json_t *child = json_array_get(node, k);
-            if (jp_filter_accept(f, child, w->doc))
+            if (jp_filter_accept(f, child, w->doc, w->budget))
                 walk_from(w, i + 1, child);
         }
     }
@@ -345,9 +360,11 @@ static void apply_step(const walk *w, size_t i, json_t *node)
 static void scan(const walk *w, size_t i, json_t *node)
 {
     const jp_step *s = &w->path->steps[i];
+    if (!spend(w))
+        return;
     if (json_is_object(node)) {
         if (s->kind == JP_STEP_FILTER) {
-            if (jp_filter_accept(s->filter, node, w->doc))
+            if (jp_filter_accept(s->filter, node, w->doc, w->budget))
                 walk_from(w, i + 1, node);
         } else if (s->kind != JP_STEP_NAMES || !is_last(w, i) || has_all_fields(s, node)) {
             apply_step(w, i, node);
@@ -365,6 +382,8 @@ static void scan(const walk *w, size_t i, json_t *node)
 
 static void walk_from(const walk *w, size_t i, json_t *node)
 {
+    if (!spend(w))
+        return;
     if (i == w->path->step_count)
         json_array_append(w->out, node);
     else if (w->path->steps[i].scan)
@@ -373,11 +392,11 @@ static void walk_from(const walk *w, size_t i, json_t *node)
         apply_step(w, i, node);
 }
 
-json_t *jp_select(const sf_path *p, json_t *start, json_t *doc)
+json_t *jp_select(const sf_path *p, json_t *start, json_t *doc, jp_budget *budget)
 {
     if (p->definite)
         return start ? select_definite(p, start) : NULL;
-    walk w = {.path = p, .doc = doc, .out = json_array()};
+    walk w = {.path = p, .doc = doc, .out = json_array(), .budget = budget};
     if (start)
         walk_from(&w, 0, start);
     return w.out;
@@ -389,5 +408,10 @@ json_t *sf_path_eval(const sf_path *p, const sf_eval_env *env)
         return p->map_item == JP_MAP_ITEM_VALUE ? json_incref(env->map_item_value)
                                                 : json_integer(env->map_item_index);
     json_t *root = sf_path_root_document(p, env);
-    return jp_select(p, root, root);
+    jp_budget budget = {.left = SF_PATH_VISITS_LIMIT};
+    json_t *v = jp_select(p, root, root, &budget);
+    if (!budget.spent)
+        return v;
+    json_decref(v);
+    return NULL;
 }

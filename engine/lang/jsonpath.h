@@ -54,8 +54,12 @@ bool sf_path_is_map_item(const sf_path *p);
 bool sf_path_single_field(const sf_path *p, const char **name, size_t *len);
 
 /* Evaluate against env (input for $, context for $$, variables for $name).
- * Returns a new reference, or NULL when a definite path matches nothing. */
+ * Returns a new reference, or NULL when a definite path matches nothing,
+ * or when an indefinite one would visit more than SF_PATH_VISITS_LIMIT
+ * nodes (an indefinite path that matches nothing yields [], so NULL from
+ * one always means the limit: SF_PATH_VISITS_MESSAGE says so). */
 json_t *sf_path_eval(const sf_path *p, const sf_eval_env *env);
+#define SF_PATH_VISITS_MESSAGE "it visits more than 10,000,000 nodes (the limit)"
 
 /* The document p is evaluated against: env->input for $, env->context for
  * $$, the variable's value for $name (NULL when unset). Borrowed. Used to

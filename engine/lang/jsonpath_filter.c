@@ -23,11 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *operand_value(const jp_operand *o, json_t *node, json_t *doc)
+static json_t *operand_value(const jp_operand *o, json_t *node, json_t *doc, jp_budget *budget)
 {
     if (o->literal)
         return json_incref(o->literal);
-    return jp_select(o->path, o->path->root == JP_ROOT_CURRENT ? node : doc, doc);
+    return jp_select(o->path, o->path->root == JP_ROOT_CURRENT ? node : doc, doc, budget);
 }
 
 /* -1, 0 or 1 comparing two numbers, exactly when both are integers. */
@@ -119,28 +119,30 @@ static bool compare(jp_compare_op op, const json_t *a, const json_t *b)
     }
 }
 
-static bool exists(const jp_operand *o, json_t *node, json_t *doc)
+static bool exists(const jp_operand *o, json_t *node, json_t *doc, jp_budget *budget)
 {
-    json_t *v = operand_value(o, node, doc);
+    json_t *v = operand_value(o, node, doc, budget);
     bool found = v && (o->path->definite || json_array_size(v) > 0);
     json_decref(v);
     return found;
 }
 
-bool jp_filter_accept(const jp_filter *f, json_t *node, json_t *doc)
+bool jp_filter_accept(const jp_filter *f, json_t *node, json_t *doc, jp_budget *budget)
 {
     switch (f->kind) {
     case JP_FILTER_OR:
-        return jp_filter_accept(f->left, node, doc) || jp_filter_accept(f->right, node, doc);
+        return jp_filter_accept(f->left, node, doc, budget) ||
+               jp_filter_accept(f->right, node, doc, budget);
     case JP_FILTER_AND:
-        return jp_filter_accept(f->left, node, doc) && jp_filter_accept(f->right, node, doc);
+        return jp_filter_accept(f->left, node, doc, budget) &&
+               jp_filter_accept(f->right, node, doc, budget);
     case JP_FILTER_NOT:
-        return !jp_filter_accept(f->left, node, doc);
+        return !jp_filter_accept(f->left, node, doc, budget);
     case JP_FILTER_EXISTS:
-        return exists(&f->a, node, doc);
+        return exists(&f->a, node, doc, budget);
     case JP_FILTER_COMPARE: {
-        json_t *a = operand_value(&f->a, node, doc);
-        json_t *b = operand_value(&f->b, node, doc);
+        json_t *a = operand_value(&f->a, node, doc, budget);
+        json_t *b = operand_value(&f->b, node, doc, budget);
         bool result = compare(f->op, a, b);
         json_decref(a);
         json_decref(b);

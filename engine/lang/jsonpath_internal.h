@@ -104,12 +104,20 @@ struct jp_filter {
 sf_path *jp_parse(const char *text, char **error);
 void jp_filter_free(jp_filter *f);
 
+/* The work one evaluation may still do: nodes visited by its indefinite
+ * paths and their filters' paths, SF_PATH_VISITS_LIMIT in all. `spent` once
+ * it ran out: the walk stopped, its result is incomplete. */
+typedef struct jp_budget {
+    size_t left;
+    bool spent;
+} jp_budget;
+
 /* Evaluate p starting at `start` (what its root stands for); `doc` is what
  * "$" means inside filters. Returns a new reference: the value or NULL for
  * a definite path, an array (possibly empty) for an indefinite one. */
-json_t *jp_select(const sf_path *p, json_t *start, json_t *doc);
+json_t *jp_select(const sf_path *p, json_t *start, json_t *doc, jp_budget *budget);
 
 /* Does `node` pass filter f? `doc` is what "$" means inside it. */
-bool jp_filter_accept(const jp_filter *f, json_t *node, json_t *doc);
+bool jp_filter_accept(const jp_filter *f, json_t *node, json_t *doc, jp_budget *budget);
 
 #endif

@@ -24,6 +24,7 @@
  * everything built so far is freed and the first error wins.
  */
 #include "engine/lang/jsonpath_internal.h"
+#include "engine/limits.h"
 #include "engine/xalloc.h"
 
 #include <errno.h>
@@ -35,9 +36,11 @@
 typedef struct parser {
     const char *text;
     size_t pos;
-    size_t end;     /* one past the last character that is not a space */
-    bool in_filter; /* parsing a path inside [?( )] */
-    char *error;    /* first error, malloc'd */
+    size_t end;          /* one past the last character that is not a space */
+    bool in_filter;      /* parsing a path inside [?( )] */
+    char *error;         /* first error, malloc'd */
+    int nesting;         /* filter expressions open now (see filter_entered) */
+    size_t filter_terms; /* filter expressions parsed so far, all nestings */
 } parser;
 
 static jp_filter *parse_filter_or(parser *ps);
@@ -527,6 +530,9 @@ static bool parse_segments(parser *ps, sf_path *p)
         char c = ps->text[ps->pos];
         if (ps->in_filter && ends_filter_path(c))
             return true;
+        /* Evaluating and assigning take a frame per step. */
+        if (p->step_count == SF_PATH_STEPS_LIMIT)
+            return fail_at(ps, ps->pos, "more than %d steps in one path", SF_PATH_STEPS_LIMIT);
         bool ok;
         if (c == '.' && peek_at(ps, 1) == '.')
             ok = parse_scan(ps, p);
@@ -780,7 +786,36 @@ static jp_filter *parse_filter_term(parser *ps)
     return f;
 }
 
+/* Every nesting of the filter grammar (a '!', a parenthesis, a filter in a
+ * path inside a filter) passes through parse_filter_unary, as does every
+ * term: counting there bounds the parser's recursion, and the number of
+ * nodes, hence the depth of the tree that evaluating and freeing walk (a
+ * chain of && is a tree as deep as it is long). */
+static bool filter_entered(parser *ps)
+{
+    if (ps->nesting >= SF_PATH_NESTING_LIMIT)
+        return fail_at(ps, ps->pos, "filter expressions nested more than %d deep",
+                       SF_PATH_NESTING_LIMIT);
+    if (ps->filter_terms >= SF_PATH_FILTER_NODES_LIMIT)
+        return fail_at(ps, ps->pos, "more than %d filter expressions in one path",
+                       SF_PATH_FILTER_NODES_LIMIT);
+    ps->nesting++;
+    ps->filter_terms++;
+    return true;
+}
+
+static jp_filter *parse_filter_unary_body(parser *ps);
+
 static jp_filter *parse_filter_unary(parser *ps)
+{
+    if (!filter_entered(ps))
+        return NULL;
+    jp_filter *f = parse_filter_unary_body(ps);
+    ps->nesting--;
+    return f;
+}
+
+static jp_filter *parse_filter_unary_body(parser *ps)
 {
     skip_spaces(ps);
     if (peek(ps) == '!' && peek_at(ps, 1) != '=') {

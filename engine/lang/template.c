@@ -324,6 +324,13 @@ static json_t *eval_node(const tnode *n, const sf_eval_env *env, sf_error *err);
 
 static void set_not_found(const tnode *n, const sf_eval_env *env, sf_error *err)
 {
+    if (!sf_path_is_definite(n->path)) {
+        sf_error_set(err, SF_ERR_RUNTIME,
+                     "The JSONPath '%s' specified for the field '%s' cannot be "
+                     "evaluated: " SF_PATH_VISITS_MESSAGE,
+                     sf_path_text(n->path), n->field);
+        return;
+    }
     char *input = sf_json_compact(sf_path_root_document(n->path, env));
     sf_error_set(err, SF_ERR_RUNTIME,
                  "The JSONPath '%s' specified for the field '%s' could not be found in the "

@@ -15,6 +15,7 @@
  * array that is not closed; anything but white space after the ']'; a
  * read error (the system's message).
  */
+#include "engine/json_util.h"
 #include "engine/xalloc.h"
 #include "states/map/map_reader.h"
 
@@ -181,7 +182,7 @@ static int parse_element(json_reader *r, json_t **item, sf_error *err)
         break;
     }
     json_error_t jerr;
-    json_t *v = json_loadb(r->buf + r->start, len, JSON_DECODE_ANY, &jerr);
+    json_t *v = sf_json_loadb(r->buf + r->start, len, JSON_DECODE_ANY, &jerr);
     if (!v) {
         if (jerr.line > 1) {
             r->line += (size_t)jerr.line - 1;

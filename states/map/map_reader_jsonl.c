@@ -9,6 +9,7 @@
  * line 7, column 12: <what the JSON parser says>". A read error names the
  * system error.
  */
+#include "engine/json_util.h"
 #include "engine/xalloc.h"
 #include "states/map/map_reader.h"
 
@@ -65,7 +66,7 @@ static int jsonl_next(map_reader *base, json_t **item, sf_error *err)
         return -1;
     }
     json_error_t jerr;
-    json_t *v = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
+    json_t *v = sf_json_loadb(line, len, JSON_DECODE_ANY, &jerr);
     if (!v) {
         map_reader_fail(base, err, "line %zu, column %d: %s", r->line_no, jerr.column, jerr.text);
         return -1;

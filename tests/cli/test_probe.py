@@ -293,33 +293,64 @@ class ProbeTest(unittest.TestCase):
 
     # ---- sizes that were quadratic ----
 
-    def test_200000_chained_states_validate(self):
-        # Once quadratic (a minute and more); a hash table per machine now.
+    DEFINITION_LIMIT = 1024 * 1024  # bytes, AWS's (README: Limits)
+
+    def largest_chain(self, name, make_state):
+        """The longest chain of states make_state(i, last) whose compact
+        definition still fits the definition size limit: (path, count)."""
+        def build(n):
+            states = {}
+            for i in range(n):
+                states.update(make_state(i, i == n - 1))
+            return json.dumps({"StartAt": next(iter(states)), "States": states},
+                              separators=(",", ":"))
+        n = 1000
+        while len(build(n * 2)) <= self.DEFINITION_LIMIT:
+            n *= 2
+        low, high = n, n * 2  # build(low) fits, build(high) does not
+        while high - low > 1:
+            mid = (low + high) // 2
+            low, high = (mid, high) if len(build(mid)) <= self.DEFINITION_LIMIT else (low, mid)
+        return self.write(name, build(low)), low
+
+    @staticmethod
+    def pass_state(i, last):
+        return {"S%d" % i: {"Type": "Pass", "End": True} if last else
+                {"Type": "Pass", "Next": "S%d" % (i + 1)}}
+
+    def test_the_longest_chain_that_fits_validates(self):
+        # Once quadratic (200,000 states took minutes); a hash table per
+        # machine now. About 26,000 states fit in 1 MiB.
+        d, n = self.largest_chain("chain.json", self.pass_state)
+        self.assertGreater(n, 20000)
+        p = self.stepfn("validate", d, timeout=240, store=False)
+        self.assertEqual(p.returncode, 0, p.stderr[:500])
+        self.assertEqual(p.stdout.strip(), d + ": valid")
+
+    def test_200000_chained_states_are_refused_for_their_size(self):
         n = 200000
         states = {"S%d" % i: {"Type": "Pass", "Next": "S%d" % (i + 1)} for i in range(n - 1)}
         states["S%d" % (n - 1)] = {"Type": "Pass", "End": True}
         d = self.write("chain.json", {"StartAt": "S0", "States": states})
         p = self.stepfn("validate", d, timeout=240, store=False)
-        self.assertEqual(p.returncode, 0, p.stderr[:500])
-        self.assertEqual(p.stdout.strip(), d + ": valid")
+        self.assertEqual(p.returncode, 3, p.stderr[:500])
+        self.assertIn("the limit is 1048576 (1 MiB)", p.stderr)
 
-    def test_200000_chained_states_and_20000_parallels_are_drawn(self):
+    def test_the_longest_chains_that_fit_are_drawn(self):
         # graph's model was quadratic too, and searched depth-first by
-        # recursion: 200,000 states deep.
-        n = 200000
-        states = {"S%d" % i: {"Type": "Pass", "Next": "S%d" % (i + 1)} for i in range(n - 1)}
-        states["S%d" % (n - 1)] = {"Type": "Pass", "End": True}
-        d = self.write("chain.json", {"StartAt": "S0", "States": states})
+        # recursion, as deep as the chain is long.
+        d, n = self.largest_chain("chain.json", self.pass_state)
         p = self.stepfn("graph", d, timeout=240, store=False)
         self.assertEqual(p.returncode, 0, p.stderr[:500])
         self.assertEqual(p.stdout.count("label=<<B>S"), n)
-        n = 20000
-        states = {}
-        for i in range(n):
-            states["P%d" % i] = {"Type": "Parallel", "Branches": [
+
+        def parallel(i, last):
+            state = {"Type": "Parallel", "Branches": [
                 {"StartAt": "B%d" % i, "States": {"B%d" % i: {"Type": "Pass", "End": True}}}]}
-            states["P%d" % i].update({"Next": "P%d" % (i + 1)} if i < n - 1 else {"End": True})
-        d = self.write("par.json", {"StartAt": "P0", "States": states})
+            state.update({"End": True} if last else {"Next": "P%d" % (i + 1)})
+            return {"P%d" % i: state}
+        d, n = self.largest_chain("par.json", parallel)
+        self.assertGreater(n, 5000)
         p = self.stepfn("graph", d, timeout=240, store=False)
         self.assertEqual(p.returncode, 0, p.stderr[:500])
         self.assertEqual(p.stdout.count("subgraph cluster_n"), 2 * n)

@@ -249,6 +249,39 @@ static void string_matches_without_star_needs_the_whole_string(void **state)
     assert_no_match("{'Variable':'$.v','StringMatches':'a?c'}", "{'v':'abc'}");
 }
 
+static void string_matches_pieces_anchor_at_both_ends(void **state)
+{
+    (void)state;
+    assert_no_match("{'Variable':'$.v','StringMatches':'a*a'}", "{'v':'a'}");
+    assert_matches("{'Variable':'$.v','StringMatches':'a*a'}", "{'v':'aa'}");
+    assert_no_match("{'Variable':'$.v','StringMatches':'ab*ba'}", "{'v':'aba'}");
+    assert_matches("{'Variable':'$.v','StringMatches':'ab*ba'}", "{'v':'abba'}");
+    assert_matches("{'Variable':'$.v','StringMatches':'*ab*ab'}", "{'v':'xabyabab'}");
+    assert_no_match("{'Variable':'$.v','StringMatches':'*ab*ab*c'}", "{'v':'abab'}");
+}
+
+/* A hostile pattern against a long string: a backtracking matcher takes
+ * time growing with the product of their lengths (or worse); this one
+ * searches each piece once, left to right. */
+static void string_matches_is_linear_on_hostile_patterns(void **state)
+{
+    (void)state;
+    enum { N = 200000 };
+    char *input = malloc(N + 16), *rule = malloc(2 * N + 64);
+    memcpy(input, "{'v':'", 6);
+    memset(input + 6, 'a', N);
+    strcpy(input + 6 + N, "'}");
+    sprintf(rule, "{'Variable':'$.v','StringMatches':'*a*a*a*a*a*a*a*a*a*a*b'}");
+    assert_no_match(rule, input);
+    /* One long piece that almost matches everywhere. */
+    char *w = rule + sprintf(rule, "{'Variable':'$.v','StringMatches':'*");
+    memset(w, 'a', N / 2);
+    strcpy(w + N / 2, "b'}");
+    assert_no_match(rule, input);
+    free(input);
+    free(rule);
+}
+
 static void string_matches_multibyte_characters(void **state)
 {
     (void)state;
@@ -1361,6 +1394,8 @@ int main(void)
         cmocka_unit_test(string_matches_escaped_backslash_is_literal),
         cmocka_unit_test(string_matches_backslash_before_other_characters_stands_for_itself),
         cmocka_unit_test(string_matches_without_star_needs_the_whole_string),
+        cmocka_unit_test(string_matches_pieces_anchor_at_both_ends),
+        cmocka_unit_test(string_matches_is_linear_on_hostile_patterns),
         cmocka_unit_test(string_matches_multibyte_characters),
         cmocka_unit_test(string_matches_on_a_non_string_is_false),
         cmocka_unit_test(numeric_equals_compares_by_value),

@@ -182,7 +182,8 @@ static void assert_member_added(const char *object_text, const char *key, const 
     sf_text extended = {0}, expected = {0}, plain = {0};
     sf_text_put(&extended, "prefix", 6);
     size_t text_len = sf_text_put_json_literal(&extended, object);
-    size_t got_len = sf_text_literal_add_member(&extended, text_len, key, strlen(key), value);
+    size_t got_len =
+        sf_text_literal_add_member(&extended, text_len, key, strlen(key), value, SIZE_MAX);
     json_object_set(object, key, value);
     sf_text_put(&expected, "prefix", 6);
     sf_text_put_json_literal(&expected, object);
