@@ -146,7 +146,8 @@ static void definitions_load(void)
         }
     }
     closedir(d);
-    qsort(names, n, sizeof *names, name_order);
+    if (n) /* qsort may not be given NULL, even for no elements */
+        qsort(names, n, sizeof *names, name_order);
     defs.texts = sf_calloc(n ? n : 1, sizeof *defs.texts);
     defs.lens = sf_calloc(n ? n : 1, sizeof *defs.lens);
     for (size_t i = 0; i < n; i++) {

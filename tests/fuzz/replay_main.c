@@ -60,7 +60,8 @@ static int replay_dir(const char *dir, size_t *files)
         }
     }
     closedir(d);
-    qsort(paths, n, sizeof *paths, name_order);
+    if (n) /* qsort may not be given NULL, even for no elements */
+        qsort(paths, n, sizeof *paths, name_order);
     int failed = 0;
     for (size_t i = 0; i < n; i++) {
         failed |= replay_file(paths[i]);
