@@ -14,6 +14,7 @@
 #include "states/states.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ static char scratch[64];
 
 static void scratch_remove(void)
 {
+    sf_fuzz_dir_clear();
     if (scratch[0])
         rmdir(scratch);
 }
@@ -59,6 +61,35 @@ const char *sf_fuzz_dir(void)
         atexit(scratch_remove);
     }
     return scratch;
+}
+
+/* Remove what folder holds, depth first (not the folder itself). */
+static void remove_contents(const char *folder)
+{
+    DIR *d = opendir(folder);
+    if (!d)
+        return;
+    struct dirent *ent;
+    while ((ent = readdir(d))) {
+        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+            continue;
+        char *path = sf_asprintf("%s/%s", folder, ent->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            remove_contents(path);
+            rmdir(path);
+        } else {
+            unlink(path);
+        }
+        free(path);
+    }
+    closedir(d);
+}
+
+void sf_fuzz_dir_clear(void)
+{
+    if (scratch[0])
+        remove_contents(scratch);
 }
 
 char *sf_fuzz_file_write(const char *name, const void *data, size_t len)
@@ -256,7 +287,5 @@ void sf_fuzz_exec_run(sf_definition *def, json_t *input, json_t *events, sf_repl
     sf_loop_context_close(&loop);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
-    char *path = sf_asprintf("%s/history.jsonl", dir);
-    unlink(path);
-    free(path);
+    sf_fuzz_dir_clear(); /* the history, and a Distributed Map's results/ */
 }

@@ -38,6 +38,8 @@ char *sf_fuzz_text_copy(const uint8_t *data, size_t size);
 /* The scratch folder of this process, made on first use and removed at
  * exit; NULL when it cannot be made. */
 const char *sf_fuzz_dir(void);
+/* Remove everything in the scratch folder (not the folder itself). */
+void sf_fuzz_dir_clear(void);
 /* Write data to the scratch folder as `name`; returns its path (malloc'd)
  * or NULL. The caller unlinks it when done. */
 char *sf_fuzz_file_write(const char *name, const void *data, size_t len);
@@ -59,7 +61,7 @@ sf_definition *sf_fuzz_definition_compile(size_t index);
 /* Run one execution to its end: a fresh run of def with input (borrowed)
  * when events is NULL, else a continuation of the recorded events
  * (borrowed) in mode (from_state for SF_REPLAY_FROM). The history is
- * written to the scratch folder and removed afterwards. A run still going
+ * written to the scratch folder, which is emptied afterwards. A run still going
  * after a short while (a Wait, a Retry's back-off) is aborted, as SIGINT
  * aborts the CLI's. */
 void sf_fuzz_exec_run(sf_definition *def, json_t *input, json_t *events, sf_replay_mode mode,
