@@ -6,10 +6,16 @@
 #   make test            set up, build, run the whole suite with ctest
 #   make test-sanitize   the same under ASan+UBSan, in build-asan/
 #   make bench           the benchmarks (BENCH_ARGS=--peer to compare with the peer)
+#   make fuzz            the libFuzzer targets, FUZZ_SECONDS each (tests/fuzz/README.md;
+#                        FUZZ_TARGETS="jsonpath history" for some of them)
 #   make build | clean | format | conformance
 
 BUILD_DIR    ?= build
 ASAN_DIR     ?= build-asan
+FUZZ_DIR     ?= build-fuzz
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 STEPFN_STORE ?= ./.stepfn
 SHARED_CONF  ?= ../shared/conformance
@@ -21,7 +27,7 @@ STEPFN       := ./$(BUILD_DIR)/stepfn
 
 FORMAT_DIRS  := $(wildcard engine states tools tests definitions bench)
 
-.PHONY: all bootstrap build build-asan run lab test test-sanitize conformance bench format clean
+.PHONY: all bootstrap build build-asan run lab test test-sanitize conformance bench fuzz format clean
 
 all: build
 
@@ -69,10 +75,18 @@ conformance: build
 bench: bootstrap
 	python3 bench/run.py $(BENCH_ARGS)
 
+# libFuzzer targets (tests/fuzz/), built with clang in their own folder and
+# run one after the other; non-zero when any finds a crash, leak or timeout.
+fuzz:
+	@bash tools/bootstrap.sh --fuzz
+	CC=$(FUZZ_CC) cmake -S . -B $(FUZZ_DIR) -DSTEPFN_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	bash tests/fuzz/run_fuzz.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 format:
 	@command -v clang-format >/dev/null 2>&1 || \
 	    { echo "clang-format not found (apt-get install clang-format)" >&2; exit 1; }
 	find $(FORMAT_DIRS) -type f \( -name '*.c' -o -name '*.h' \) -exec clang-format -i {} +
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

@@ -7,10 +7,18 @@
 # through sudo when run as another user.
 #
 # Usage: tools/bootstrap.sh        (make run / make test call it for you)
+#        tools/bootstrap.sh --fuzz (make fuzz): also clang-14 and the
+#                                  libFuzzer and sanitizer runtimes
 set -eu
 
 PACKAGES="build-essential cmake pkg-config libjansson-dev libuv1-dev
 libcurl4-openssl-dev libpcre2-dev libcmocka-dev python3 graphviz"
+if [ "${1:-}" = "--fuzz" ]; then
+    PACKAGES="$PACKAGES clang-14 libclang-rt-14-dev"
+elif [ $# -gt 0 ]; then
+    echo "usage: tools/bootstrap.sh [--fuzz]" >&2
+    exit 2
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "bootstrap: dpkg-query not found; this script supports Debian 12 only." >&2
