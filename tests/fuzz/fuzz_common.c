@@ -250,6 +250,21 @@ static void run_done(sf_exec *e, void *data)
     }
 }
 
+/* With STEPFN_FUZZ_VERBOSE set, how each run ended: to see what the seeds
+ * reach (fuzz_replay_input tests/fuzz/corpus/input). */
+static void report(const sf_exec *e, bool continued, const char *err)
+{
+    if (!getenv("STEPFN_FUZZ_VERBOSE"))
+        return;
+    if (!e) {
+        fprintf(stderr, "fuzz: not started: %s\n", err ? err : "?");
+        return;
+    }
+    const sf_summary *s = sf_exec_summary(e);
+    fprintf(stderr, "fuzz: %s %s %s\n", continued ? "continued" : "ran", s->status,
+            s->error ? s->error : "");
+}
+
 void sf_fuzz_exec_run(sf_definition *def, json_t *input, json_t *events, sf_replay_mode mode,
                       const char *from_state)
 {
@@ -276,12 +291,7 @@ void sf_fuzz_exec_run(sf_definition *def, json_t *input, json_t *events, sf_repl
     else
         run_done(NULL, &run);
     uv_run(&loop, UV_RUN_DEFAULT);
-    if (run.exec && getenv("STEPFN_FUZZ_VERBOSE")) /* to see what the seeds reach */
-        fprintf(stderr, "fuzz: %s %s %s\n", events ? "continued" : "ran",
-                sf_exec_summary(run.exec)->status,
-                sf_exec_summary(run.exec)->error ? sf_exec_summary(run.exec)->error : "");
-    else if (!run.exec && getenv("STEPFN_FUZZ_VERBOSE"))
-        fprintf(stderr, "fuzz: not started: %s\n", err ? err : "?");
+    report(run.exec, events != NULL, err);
     free(err);
     sf_exec_free(run.exec);
     sf_loop_context_close(&loop);
