@@ -274,7 +274,7 @@ class Workspace:
         return [STEPFN, *args, "--store", self.store]
 
     def stepfn(self, *args, env=None, timeout=60):
-        p = subprocess.run(self.command(*args), capture_output=True, text=True,
+        p = subprocess.run(self.command(*args), capture_output=True, text=True, cwd=self.dir,
                            env=self.env(env), timeout=timeout, stdin=subprocess.DEVNULL)
         if any(mark in p.stderr for mark in SANITIZER_MARKS):
             raise AssertionError(f"sanitizer report from stepfn {args[0]}: {p.stderr[-2000:]}")
@@ -283,7 +283,7 @@ class Workspace:
     def start(self, *args, env=None):
         return subprocess.Popen(self.command(*args), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=self.env(env),
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL, cwd=self.dir)
 
     def run_args(self, machine, name, input_doc):
         return ["run", self.write(f"{name}.asl.json", machine), "--name", name,
@@ -322,21 +322,31 @@ class Workspace:
         return sum(1 for s, _, _ in self.invocation_lines() if s == state)
 
     def live_steps(self):
-        """Step programs of this workspace still running: orphans of a killed
-        engine (they run in a session of their own and outlive it)."""
-        needle = self.log.encode()
+        """Processes of this workspace still running: step programs, orphans
+        of a killed engine among them (they run in a session of their own
+        and outlive it), and stepfn itself while it runs.
+
+        A process is this workspace's when its working directory is the
+        workspace: stepfn is started there (stepfn, start) and starts its
+        steps there (the folder of the resource map), and a child has its
+        parent's working directory from the moment it is forked, before it
+        runs any code of its own. Its arguments do not tell so early: a step
+        the engine started just before it was killed can still be inside
+        execve when this looks, and until the kernel has laid out the new
+        arguments its /proc/PID/cmdline reads empty (before that, it shows
+        stepfn's). Such a step was missed, logged its invocation after the
+        snapshot, and counted as a second invocation against the resume."""
         pids = []
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
             try:
-                with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                    if needle not in fh.read().split(b"\0"):
-                        continue
+                if os.readlink(f"/proc/{entry}/cwd") != self.dir:
+                    continue
                 with open(f"/proc/{entry}/stat") as fh:
                     if fh.read().rsplit(")", 1)[1].split()[0] != "Z":
                         pids.append(int(entry))
-            except OSError:
+            except OSError:  # gone, or not ours to look at
                 pass
         return pids
 
