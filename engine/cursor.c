@@ -339,12 +339,15 @@ static bool try_retry(sf_cursor *c, const char *error)
             continue;
         if (c->retry_attempts[i] >= r->max_attempts)
             return false; /* the first matching rule decides, even when spent */
-        double delay = retry_delay_seconds(r, c->retry_attempts[i]);
+        /* In test mode the back-off is scaled (sf_exec_wait_ms); the time
+         * that already passed on resume is real time. */
+        double delay_ms =
+            (double)sf_exec_wait_ms(c->exec, retry_delay_seconds(r, c->retry_attempts[i]) * 1000.0);
         json_t *recorded_failure = sf_exec_last_match(c->exec);
         if (recorded_failure) /* resuming: part of the back-off already passed */
-            delay -= (double)(sf_now_ms() - recorded_ms(recorded_failure)) / 1000.0;
-        if (delay < 0)
-            delay = 0;
+            delay_ms -= (double)(sf_now_ms() - recorded_ms(recorded_failure));
+        if (delay_ms < 0)
+            delay_ms = 0;
         c->retry_attempts[i]++;
         c->retry_count++;
         if (!c->retry_timer) {
@@ -352,7 +355,7 @@ static bool try_retry(sf_cursor *c, const char *error)
             uv_timer_init(sf_cursor_loop(c), c->retry_timer);
             c->retry_timer->data = c;
         }
-        uv_timer_start(c->retry_timer, retry_timer_fired, (uint64_t)llround(delay * 1000.0), 0);
+        uv_timer_start(c->retry_timer, retry_timer_fired, (uint64_t)delay_ms, 0);
         return true;
     }
     return false;

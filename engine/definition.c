@@ -1481,6 +1481,7 @@ sf_definition *sf_definition_parse_ex(const char *text, size_t len, const char *
         return def;
     def->base_dir = opts->base_dir ? sf_strdup(opts->base_dir) : NULL;
     def->resources = opts->resources;
+    def->mock_case = opts->mock_case;
     sf_compile_ctx cc = {.definition = def, .diags = diags};
     for (size_t i = 0; i < def->machine_count; i++) {
         sf_machine *m = def->machines[i];

@@ -121,12 +121,16 @@ struct sf_definition {
      * --resources map (borrowed: it must outlive the definition). */
     char *base_dir;
     const struct sf_resources *resources;
+    /* The test case a run mocks Task states from (borrowed), or NULL:
+     * a mocked state needs no program or map entry. */
+    const struct sf_mock_case *mock_case;
 };
 
 /* What sf_definition_parse_ex knows about where the definition will run. */
 typedef struct sf_load_options {
     const char *base_dir;                 /* the definition's folder; NULL: the working directory */
     const struct sf_resources *resources; /* the --resources map, or NULL */
+    const struct sf_mock_case *mock_case; /* the --mock-config test case, or NULL */
 } sf_load_options;
 
 /* Parse JSON text (file contents) and compile it. JSON syntax errors become

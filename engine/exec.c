@@ -41,6 +41,7 @@
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +105,8 @@ struct sf_exec {
     char *dir;          /* the execution's folder in the store */
     sf_exec_done_cb done;
     void *done_data;
+    sf_time_scale time_scale; /* {1, 1} unless test mode scales time */
+    sf_mock_run *mocks;       /* NULL when nothing is mocked */
 };
 
 static void end_execution(sf_exec *e, const char *type, json_t *details);
@@ -570,6 +573,8 @@ static sf_exec *exec_new(uv_loop_t *loop, sf_definition *def, sf_history *h,
         cfg->max_history_events > 0 ? cfg->max_history_events : SF_EXEC_MAX_HISTORY_EVENTS;
     e->done = done;
     e->done_data = data;
+    e->time_scale = cfg->time_scale ? *cfg->time_scale : (sf_time_scale){1.0, 1.0};
+    e->mocks = cfg->mock_case ? sf_mock_run_new(cfg->mock_case) : NULL;
     sf_summary_init(&e->summary);
     uv_timer_init(loop, &e->start_timer);
     uv_timer_init(loop, &e->timeout_timer);
@@ -621,7 +626,7 @@ sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
     e->context_base = make_context_base(e, cfg, input, exec_arn, sm_arn);
     free(sm_arn);
     free(exec_arn);
-    exec_begin(e, def->timeout_seconds * 1000.0);
+    exec_begin(e, (double)sf_exec_timeout_ms(e, def->timeout_seconds * 1000.0));
     return e;
 }
 
@@ -662,7 +667,7 @@ sf_exec *sf_exec_continue(uv_loop_t *loop, sf_definition *def, json_t *events, s
     e->next_event_id = folded.last_event_id + 1;
     e->input = input;
     e->replay = replay;
-    double remaining = def->timeout_seconds * 1000.0;
+    double remaining = (double)sf_exec_timeout_ms(e, def->timeout_seconds * 1000.0);
     if (mode == SF_REPLAY_RESUME) {
         /* A redrive's TimeoutSeconds counts from the redrive, not from the
          * original start, so a resumed redrive has what its run had left. */
@@ -682,6 +687,36 @@ sf_exec *sf_exec_continue(uv_loop_t *loop, sf_definition *def, json_t *events, s
     return e;
 }
 
+/* ---- Test mode ---- */
+
+/* ms * scale as a timer's milliseconds: never negative, and capped where a
+ * double stops holding whole milliseconds (a scale of 1e300 is a mistake,
+ * not a wish to wait for ever and overflow). */
+static uint64_t scaled_ms(double ms, double scale)
+{
+    double v = ms * scale;
+    if (!(v > 0))
+        return 0;
+    if (v > 9007199254740992.0)
+        v = 9007199254740992.0;
+    return (uint64_t)llround(v);
+}
+
+uint64_t sf_exec_wait_ms(const sf_exec *e, double ms)
+{
+    return scaled_ms(ms, e->time_scale.wait);
+}
+
+uint64_t sf_exec_timeout_ms(const sf_exec *e, double ms)
+{
+    return scaled_ms(ms, e->time_scale.timeout);
+}
+
+bool sf_exec_mock_next(sf_exec *e, const char *state, sf_mock_response *out)
+{
+    return e->mocks && sf_mock_run_next(e->mocks, state, out, NULL);
+}
+
 void sf_exec_free(sf_exec *e)
 {
     if (!e)
@@ -698,6 +733,7 @@ void sf_exec_free(sf_exec *e)
     json_decref(e->input);
     json_decref(e->context_base);
     sf_replay_free(e->replay);
+    sf_mock_run_free(e->mocks);
     free(e->failed_state);
     sf_summary_free(&e->summary);
     free(e->store_error);

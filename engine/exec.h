@@ -19,6 +19,7 @@
 #include <uv.h>
 #include "engine/cursor.h"
 #include "engine/definition.h"
+#include "engine/mock/mock_config.h"
 #include "engine/store/history.h"
 #include "engine/store/replay.h"
 #include "engine/store/summary.h"
@@ -34,7 +35,21 @@ typedef struct sf_exec_config {
     /* The most events the history may hold, the final ExecutionFailed
      * included (see "History limit" in exec.c); 0: SF_EXEC_MAX_HISTORY_EVENTS. */
     int64_t max_history_events;
+    /* Test mode. The mocked Task responses (borrowed; NULL: every task runs
+     * for real), and how fast time passes (NULL: real time). */
+    const sf_mock_case *mock_case;
+    const struct sf_time_scale *time_scale;
 } sf_exec_config;
+
+/* Test mode's clock: `wait` multiplies every Wait (the time left until a
+ * Timestamp too) and every Retry interval and back-off; `timeout` the
+ * state machine's TimeoutSeconds and the tasks' TimeoutSeconds and
+ * HeartbeatSeconds. 0 makes them elapse at once. Events keep the times
+ * they happened at. */
+typedef struct sf_time_scale {
+    double wait;
+    double timeout;
+} sf_time_scale;
 
 /* AWS's quota: "Maximum execution history size: 25,000 events". */
 #define SF_EXEC_MAX_HISTORY_EVENTS 25000
@@ -52,6 +67,14 @@ sf_exec *sf_exec_start(uv_loop_t *loop, sf_definition *def, json_t *input,
 sf_exec *sf_exec_continue(uv_loop_t *loop, sf_definition *def, json_t *events, sf_replay_mode mode,
                           const char *from_state, const sf_exec_config *cfg, sf_exec_done_cb done,
                           void *data, char **err);
+
+/* A Wait's or a Retry's delay, and a timeout, under the time scale (in
+ * milliseconds, as libuv timers take them). */
+uint64_t sf_exec_wait_ms(const sf_exec *e, double ms);
+uint64_t sf_exec_timeout_ms(const sf_exec *e, double ms);
+/* The next mocked answer for an invocation of the Task state `state`:
+ * false when nothing mocks it. */
+bool sf_exec_mock_next(sf_exec *e, const char *state, sf_mock_response *out);
 
 /* Stop a running execution: its cursors are cancelled and it ends ABORTED
  * (error and cause may be NULL). */

@@ -31,6 +31,7 @@
  * stepfn's own permissions.
  */
 #include "engine/cursor.h"
+#include "engine/exec.h"
 #include "engine/store/history.h"
 #include "engine/json_util.h"
 #include "engine/loop_context.h"
@@ -51,6 +52,8 @@
 typedef struct task_impl {
     const char *resource; /* borrowed from the definition document */
     task_kind kind;
+    /* resourceType and resource of the Task* events (owned) */
+    char *event_resource_type, *event_resource;
     long long timeout_seconds; /* 0: none */
     sf_path *timeout_path;
     long long heartbeat_seconds;
@@ -116,21 +119,20 @@ static void compile_resource(sf_compile_ctx *cc, task_impl *t)
         free(ptr);
         t->resource = "";
         t->kind = TASK_UNSUPPORTED;
+        task_event_names(t->kind, t->resource, &t->event_resource_type, &t->event_resource);
         return;
     }
     t->resource = json_string_value(r);
     t->kind = task_kind_of(t->resource);
+    task_event_names(t->kind, t->resource, &t->event_resource_type, &t->event_resource);
     if (t->kind == TASK_HTTP_INVOKE)
         task_check_http_parameters(cc);
     else if (t->kind == TASK_LAMBDA_INVOKE)
         check_lambda_parameters(cc);
-    else if (t->kind == TASK_UNSUPPORTED) {
-        char *ptr = sf_compile_field_pointer(cc, "Resource");
-        sf_diags_warn(cc->diags, SF_DIAG_UNSUPPORTED, ptr,
-                      "State '%s': stepfn cannot run the Resource '%s'; running it will fail",
-                      cc->state->name, t->resource);
-        free(ptr);
-    }
+    else if (t->kind == TASK_UNSUPPORTED)
+        task_warn_unrunnable(cc, "Resource", t->resource,
+                             "stepfn cannot run it; running the state will fail unless a "
+                             "--mock-config test case mocks it");
 }
 
 static void task_compile(sf_compile_ctx *cc)
@@ -163,13 +165,15 @@ static void task_compile(sf_compile_ctx *cc)
 static void task_check_load(sf_compile_ctx *cc)
 {
     const task_impl *t = cc->state->impl;
-    if (t && t->resource[0])
+    if (t && t->resource[0] && !sf_mock_case_has(cc->definition->mock_case, cc->state->name))
         task_check_resource(cc, t->kind, t->resource);
 }
 
 static void task_free(void *p)
 {
     task_impl *t = p;
+    free(t->event_resource_type);
+    free(t->event_resource);
     sf_path_free(t->timeout_path);
     sf_path_free(t->heartbeat_path);
     free(t);
@@ -327,14 +331,17 @@ static void heartbeat_received(void *data)
 {
     task_attempt *a = data;
     if (a->heartbeat_seconds > 0)
-        uv_timer_start(&a->heartbeat_timer, heartbeat_missed, (uint64_t)a->heartbeat_seconds * 1000,
+        uv_timer_start(&a->heartbeat_timer, heartbeat_missed,
+                       sf_exec_timeout_ms(a->cursor->exec, (double)a->heartbeat_seconds * 1000.0),
                        0);
 }
 
 static void start_timers(task_attempt *a, bool heartbeats)
 {
     if (a->timeout_seconds > 0)
-        uv_timer_start(&a->timeout_timer, timeout_fired, (uint64_t)a->timeout_seconds * 1000, 0);
+        uv_timer_start(&a->timeout_timer, timeout_fired,
+                       sf_exec_timeout_ms(a->cursor->exec, (double)a->timeout_seconds * 1000.0),
+                       0);
     if (heartbeats)
         heartbeat_received(a);
 }
@@ -574,7 +581,9 @@ static bool resolve_target(task_attempt *a, json_t *input, json_t **payload, cha
     case TASK_HTTP_INVOKE:
         return true;
     default:
-        *why = sf_asprintf("the Resource '%s' is not supported by stepfn", resource);
+        *why = sf_asprintf("stepfn cannot call the Resource '%s' (state '%s'); mock the state in "
+                           "a --mock-config test case to run it",
+                           resource, a->cursor->state->name);
         return false;
     }
 }
@@ -585,8 +594,8 @@ static task_attempt *attempt_new(sf_cursor *c, const task_impl *t, long long tim
     task_attempt *a = SF_NEW(task_attempt);
     a->cursor = c;
     a->impl = t;
-    a->resource_type = task_resource_type(t->kind);
-    a->resource = task_event_resource(t->kind, t->resource);
+    a->resource_type = t->event_resource_type;
+    a->resource = t->event_resource;
     a->timeout_seconds = timeout;
     a->heartbeat_seconds = heartbeat;
     uv_timer_init(sf_cursor_loop(c), &a->timeout_timer);
@@ -643,6 +652,26 @@ static bool replay_recorded_outcome(task_attempt *a)
     return true;
 }
 
+/* A mocked invocation: the same events as a real one, with the mock's
+ * result or error; nothing is started. On resume or redrive a recorded
+ * outcome is replayed as for a real task. */
+static void run_mocked(sf_cursor *c, const task_impl *t, long long timeout, long long heartbeat,
+                       const sf_text *params, const sf_mock_response *mock)
+{
+    task_attempt *a = attempt_new(c, t, timeout, heartbeat);
+    record_scheduled(a, params);
+    if (replay_recorded_outcome(a))
+        return;
+    record_started(a);
+    if (mock->result) {
+        succeed(a, json_deep_copy(mock->result), NULL, 0);
+        return;
+    }
+    sf_error err = SF_ERROR_INIT;
+    sf_error_set_raw(&err, mock->error, mock->cause);
+    fail(a, "TaskFailed", &err, NULL, 0);
+}
+
 static void task_run(sf_cursor *c, json_t *input)
 {
     const task_impl *t = c->state->impl;
@@ -654,6 +683,12 @@ static void task_run(sf_cursor *c, json_t *input)
     sf_text params = {0};
     if (!render_parameters(c, input, &params))
         return;
+    sf_mock_response mock;
+    if (sf_exec_mock_next(c->exec, c->state->name, &mock)) {
+        run_mocked(c, t, timeout, heartbeat, &params, &mock);
+        sf_text_free(&params);
+        return;
+    }
     task_http_call call = {0};
     sf_error err = SF_ERROR_INIT;
     if (t->kind == TASK_HTTP_INVOKE &&

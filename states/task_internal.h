@@ -34,6 +34,17 @@ task_kind task_kind_of(const char *resource);
 /* The resourceType and resource of the Task* history events. */
 const char *task_resource_type(task_kind kind);
 const char *task_event_resource(task_kind kind, const char *resource);
+/* The same, for any Resource (owned strings): a service integration
+ * arn:aws:states:::SERVICE:ACTION[.sync|.waitForTaskToken] is recorded as
+ * resourceType SERVICE ("aws-sdk:s3" for SDK integrations) and resource
+ * ACTION..., as AWS records it. */
+void task_event_names(task_kind kind, const char *resource, char **type, char **event_resource);
+
+/* Warn that the state `field` names a resource stepfn cannot run as it
+ * stands (why says what happens): once per resource in a definition, so a
+ * machine that calls one service from twenty states gets one line. */
+void task_warn_unrunnable(sf_compile_ctx *cc, const char *field, const char *resource,
+                          const char *why);
 
 /* Where one invocation goes: a program (argv set) or an endpoint (url set). */
 typedef struct task_target {

@@ -11,15 +11,17 @@
  *   any other name                     through the map, as a function name
  *
  * Anything else under arn:aws:states::: (sqs, dynamodb, .sync and
- * .waitForTaskToken patterns, …) is not supported.
+ * .waitForTaskToken patterns, …) cannot be called, but is accepted: a
+ * --mock-config test case can answer it.
  *
- * Failure cases. What can be known before the run is reported then, as a
- * diagnostic on the Resource or the Parameters field: a missing or
- * non-executable program, a function missing from the map (or no map at
- * all), an unsupported resource, a static FunctionName or ApiEndpoint that
- * cannot work. What depends on the input (FunctionName.$) is resolved when
- * the task runs, and a failure there fails the task with a cause that names
- * the function and the map.
+ * Failure cases. A definition is never refused for a task that cannot run
+ * as things stand, since the run may never reach it (or a mock answers
+ * it): what can be known before the run is a warning, once per resource,
+ * on the Resource or the Parameters field (a missing or non-executable
+ * program, a function missing from the map or no map at all, a service
+ * stepfn cannot call). A task reached in that state fails when it starts
+ * (TaskStartFailed, States.TaskFailed) with a cause that names the
+ * resource and says how to mock or map it.
  */
 #include "engine/xalloc.h"
 #include "states/task_internal.h"
@@ -72,6 +74,46 @@ const char *task_event_resource(task_kind kind, const char *resource)
     default:
         return resource;
     }
+}
+
+void task_event_names(task_kind kind, const char *resource, char **type, char **event_resource)
+{
+    const char *rest = resource + strlen(STATES_ARN_PREFIX);
+    if (kind != TASK_UNSUPPORTED || strncmp(resource, STATES_ARN_PREFIX, strlen(STATES_ARN_PREFIX))) {
+        *type = sf_strdup(task_resource_type(kind));
+        *event_resource = sf_strdup(task_event_resource(kind, resource));
+        return;
+    }
+    /* SERVICE:ACTION..., or aws-sdk:SERVICE:ACTION... */
+    const char *colon = strchr(rest, ':');
+    if (colon && strncmp(rest, "aws-sdk:", 8) == 0)
+        colon = strchr(colon + 1, ':');
+    if (!colon) {
+        *type = sf_strdup(rest);
+        *event_resource = sf_strdup("");
+        return;
+    }
+    *type = sf_strndup(rest, (size_t)(colon - rest));
+    *event_resource = sf_strdup(colon + 1);
+}
+
+void task_warn_unrunnable(sf_compile_ctx *cc, const char *field, const char *resource,
+                          const char *why)
+{
+    char *quoted = sf_asprintf("'%s'", resource);
+    for (size_t i = 0; i < cc->diags->count; i++) {
+        const sf_diag *d = &cc->diags->items[i];
+        if (d->severity == SF_DIAG_WARNING && strcmp(d->code, SF_DIAG_UNSUPPORTED) == 0 &&
+            strstr(d->message, quoted)) {
+            free(quoted);
+            return;
+        }
+    }
+    free(quoted);
+    char *ptr = sf_compile_field_pointer(cc, field);
+    sf_diags_warn(cc->diags, SF_DIAG_UNSUPPORTED, ptr, "State '%s': the Resource '%s': %s",
+                  cc->state->name, resource, why);
+    free(ptr);
 }
 
 /* ---- Targets ---- */
@@ -185,17 +227,18 @@ void task_target_for_url(const char *url, task_target *t)
 
 /* ---- Checks before the run ---- */
 
-static void report(sf_compile_ctx *cc, const char *field, const char *code, const char *why)
+/* A target that cannot be resolved now is a warning: the run fails only if
+ * it reaches the state (see the top of this file). */
+static void check_target(sf_compile_ctx *cc, const char *field, const char *resource, bool ok,
+                         char *why)
 {
-    char *ptr = sf_compile_field_pointer(cc, field);
-    sf_diags_error(cc->diags, code, ptr, "State '%s': %s", cc->state->name, why);
-    free(ptr);
-}
-
-static void check_target(sf_compile_ctx *cc, const char *field, bool ok, char *why)
-{
-    if (!ok)
-        report(cc, field, SF_DIAG_INVALID_VALUE, why ? why : "the resource cannot be used");
+    if (!ok) {
+        char *full = sf_asprintf("%s; running the state will fail unless a --mock-config test "
+                                 "case mocks it",
+                                 why ? why : "it cannot be used");
+        task_warn_unrunnable(cc, field, resource, full);
+        free(full);
+    }
     free(why);
 }
 
@@ -209,7 +252,7 @@ static void check_static_function(sf_compile_ctx *cc)
     char *why = NULL;
     bool ok = task_target_for_function(cc->definition, fn, &t, &why);
     task_target_clear(&t);
-    check_target(cc, "Parameters", ok, why);
+    check_target(cc, "Parameters", fn, ok, why);
 }
 
 void task_check_resource(sf_compile_ctx *cc, task_kind kind, const char *resource)
@@ -227,18 +270,9 @@ void task_check_resource(sf_compile_ctx *cc, task_kind kind, const char *resourc
     case TASK_LAMBDA_INVOKE:
         check_static_function(cc);
         return;
-    case TASK_UNSUPPORTED:
-        why = sf_asprintf("the Resource '%s' is not supported by stepfn: use exec:PATH, an "
-                          "http(s) URL, arn:aws:states:::http:invoke, "
-                          "arn:aws:states:::lambda:invoke or a Lambda function in the "
-                          "resource map",
-                          resource);
-        report(cc, "Resource", SF_DIAG_UNSUPPORTED, why);
-        free(why);
-        return;
-    default:
+    default: /* an unsupported resource was warned of when compiled */
         return;
     }
     task_target_clear(&t);
-    check_target(cc, "Resource", ok, why);
+    check_target(cc, "Resource", resource, ok, why);
 }

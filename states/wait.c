@@ -19,6 +19,7 @@
  * once puts it under the cursor's drive budget, which yields the loop.
  */
 #include "engine/cursor.h"
+#include "engine/exec.h"
 #include "engine/json_util.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"
@@ -116,7 +117,8 @@ static void wait_over(uv_timer_t *t)
  * resumed after a crash waits only what is left. */
 static int64_t remaining_ms(sf_cursor *c, long long seconds)
 {
-    int64_t left = c->entered_ms + seconds * 1000 - sf_now_ms();
+    int64_t wait = (int64_t)sf_exec_wait_ms(c->exec, (double)seconds * 1000.0);
+    int64_t left = c->entered_ms + wait - sf_now_ms();
     return left > 0 ? left : 0;
 }
 
@@ -174,7 +176,7 @@ static int64_t delay_from_path(sf_cursor *c, const wait_impl *w, json_t *input)
             if (left / 1000 > WAIT_DELAY_MAX_S)
                 fail_delay_too_long(c);
             else
-                delay = left > 0 ? left : 0;
+                delay = (int64_t)sf_exec_wait_ms(c->exec, (double)left);
         } else {
             sf_cursor_state_runtime_error(c, SF_ERR_RUNTIME,
                                           "The TimestampPath parameter does not reference a "
@@ -195,8 +197,7 @@ static void wait_run(sf_cursor *c, json_t *input)
     if (w->seconds >= 0) {
         delay = remaining_ms(c, w->seconds);
     } else if (w->has_timestamp) {
-        int64_t left = w->timestamp_ms - sf_now_ms();
-        delay = left > 0 ? left : 0;
+        delay = (int64_t)sf_exec_wait_ms(c->exec, (double)(w->timestamp_ms - sf_now_ms()));
     } else {
         delay = delay_from_path(c, w, input);
         if (delay < 0)
