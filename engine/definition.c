@@ -1202,12 +1202,19 @@ static void compile_top_timeout(sf_compile_ctx *cc, json_t *doc)
     free(shown);
 }
 
-sf_definition *sf_definition_compile(json_t *doc, const sf_state_type *const *types,
-                                     sf_diags *diags)
+/* opts (may be NULL) is known before any state compiles, so a state can
+ * look at how it will run (the mock case) while it is checked. */
+static sf_definition *compile_with(json_t *doc, const sf_state_type *const *types,
+                                   const sf_load_options *opts, sf_diags *diags)
 {
     sf_definition *def = SF_NEW(sf_definition);
     def->json = doc;
     def->types = types;
+    if (opts) {
+        def->base_dir = opts->base_dir ? sf_strdup(opts->base_dir) : NULL;
+        def->resources = opts->resources;
+        def->mock_case = opts->mock_case;
+    }
     struct sf_transition_list transitions = {0};
     sf_compile_ctx cc = {.definition = def, .diags = diags, .transitions = &transitions};
     if (!json_is_object(doc)) {
@@ -1228,6 +1235,12 @@ sf_definition *sf_definition_compile(json_t *doc, const sf_state_type *const *ty
     check_unique_state_names(&cc);
     free(transitions.items);
     return def;
+}
+
+sf_definition *sf_definition_compile(json_t *doc, const sf_state_type *const *types,
+                                     sf_diags *diags)
+{
+    return compile_with(doc, types, NULL, diags);
 }
 
 /* ---- Parsing: JSON errors ----
@@ -1365,8 +1378,9 @@ static bool reject_too_deep(json_t *doc, const char *origin, sf_diags *diags)
     return true;
 }
 
-sf_definition *sf_definition_parse(const char *text, size_t len, const char *origin,
-                                   const sf_state_type *const *types, sf_diags *diags)
+static sf_definition *parse_with(const char *text, size_t len, const char *origin,
+                                 const sf_state_type *const *types, const sf_load_options *opts,
+                                 sf_diags *diags)
 {
     json_error_t jerr;
     if (len > SF_DEFINITION_LIMIT_BYTES) {
@@ -1379,7 +1393,7 @@ sf_definition *sf_definition_parse(const char *text, size_t len, const char *ori
      * silently lose one of its definitions. */
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (doc && !reject_too_deep(doc, origin, diags))
-        return sf_definition_compile(doc, types, diags);
+        return compile_with(doc, types, opts, diags);
     if (doc)
         return NULL;
     if (json_error_code(&jerr) == json_error_stack_overflow)
@@ -1394,6 +1408,12 @@ sf_definition *sf_definition_parse(const char *text, size_t len, const char *ori
                        "%s: invalid JSON at line %d, column %d: %s", origin, jerr.line, jerr.column,
                        jerr.text);
     return NULL;
+}
+
+sf_definition *sf_definition_parse(const char *text, size_t len, const char *origin,
+                                   const sf_state_type *const *types, sf_diags *diags)
+{
+    return parse_with(text, len, origin, types, NULL, diags);
 }
 
 sf_definition *sf_definition_load(const char *path, const sf_state_type *const *types,
@@ -1476,12 +1496,9 @@ sf_definition *sf_definition_parse_ex(const char *text, size_t len, const char *
                                       const sf_state_type *const *types,
                                       const sf_load_options *opts, sf_diags *diags)
 {
-    sf_definition *def = sf_definition_parse(text, len, origin, types, diags);
+    sf_definition *def = parse_with(text, len, origin, types, opts, diags);
     if (!def || !opts)
         return def;
-    def->base_dir = opts->base_dir ? sf_strdup(opts->base_dir) : NULL;
-    def->resources = opts->resources;
-    def->mock_case = opts->mock_case;
     sf_compile_ctx cc = {.definition = def, .diags = diags};
     for (size_t i = 0; i < def->machine_count; i++) {
         sf_machine *m = def->machines[i];

@@ -129,7 +129,8 @@ static void compile_resource(sf_compile_ctx *cc, task_impl *t)
         task_check_http_parameters(cc);
     else if (t->kind == TASK_LAMBDA_INVOKE)
         check_lambda_parameters(cc);
-    else if (t->kind == TASK_UNSUPPORTED)
+    else if (t->kind == TASK_UNSUPPORTED &&
+             !sf_mock_case_has(cc->definition->mock_case, cc->state->name))
         task_warn_unrunnable(cc, "Resource", t->resource,
                              "stepfn cannot run it; running the state will fail unless a "
                              "--mock-config test case mocks it");
@@ -702,6 +703,12 @@ static void task_run(sf_cursor *c, json_t *input)
     char *why = NULL;
     json_t *payload = NULL;
     bool ok = resolve_target(a, input, &payload, &why);
+    if (!ok && t->kind != TASK_UNSUPPORTED) { /* that message says it already */
+        char *hint = sf_asprintf("%s (or mock the state '%s' in a --mock-config test case)", why,
+                                 c->state->name);
+        free(why);
+        why = hint;
+    }
     if (a->timeout_seconds == 0)
         a->timeout_seconds = (long long)a->target.timeout_seconds;
     record_scheduled(a, &params);

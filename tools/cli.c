@@ -2,6 +2,7 @@
  * cli.c — helpers shared by the subcommands (see cli.h).
  */
 #include "tools/cli.h"
+#include "engine/mock/mock_config.h"
 #include "engine/json_alloc.h"
 #include "engine/store/history.h"
 #include "engine/store/history_check.h"
@@ -9,6 +10,7 @@
 #include "engine/xalloc.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +159,57 @@ bool sf_cli_history_limit(const char *command, const char *text, int64_t *out)
     }
     *out = n;
     return true;
+}
+
+bool sf_cli_parse_scale(const char *command, const char *origin, const char *text, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || !isfinite(v) || v < 0) {
+        sf_cli_usage_error(command, "%s must be a number from 0 up (0: at once, 1: real time), "
+                           "not '%s'",
+                           origin, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool sf_cli_load_mock(const char *command, const char *path, const char *test_case,
+                      const char *machine, sf_mock_config **config, const sf_mock_case **mcase,
+                      const char **path_used)
+{
+    *config = NULL;
+    *mcase = NULL;
+    if (!path) {
+        const char *env = getenv("SFN_MOCK_CONFIG");
+        path = env && *env ? env : NULL;
+    }
+    *path_used = path;
+    if (!path && !test_case)
+        return true;
+    if (!path) {
+        sf_cli_usage_error(command, "--test-case needs --mock-config FILE (or $SFN_MOCK_CONFIG)");
+        return false;
+    }
+    if (!test_case) {
+        sf_cli_usage_error(command, "--mock-config %s needs --test-case NAME: which of its test "
+                           "cases to run",
+                           path);
+        return false;
+    }
+    char *err = NULL;
+    *config = sf_mock_config_load(path, &err);
+    if (*config)
+        *mcase = sf_mock_config_case(*config, machine, test_case, &err);
+    if (*mcase)
+        return true;
+    fprintf(stderr, "stepfn %s: %s\n", command, err);
+    free(err);
+    sf_mock_config_free(*config);
+    *config = NULL;
+    return false;
 }
 
 void sf_cli_print_diags(FILE *out, const char *origin, const sf_diags *d)

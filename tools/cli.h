@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <jansson.h>
 #include "engine/diag.h"
+#include "engine/mock/mock_config.h"
 #include "engine/store/summary.h"
 
 /* Exit statuses fixed by the design. */
@@ -82,6 +83,20 @@ bool sf_cli_parse_format(const char *command, const char *text, sf_format *out);
  * from SF_CLI_HISTORY_LIMIT_LEAST up; false after a usage message. */
 #define SF_CLI_HISTORY_LIMIT_LEAST 3 /* ExecutionStarted, a state's entry, the failure */
 bool sf_cli_history_limit(const char *command, const char *text, int64_t *out);
+
+/* Test mode's options. --wait-scale / --timeout-scale: a finite number
+ * from 0 up (origin names the option in the message); false after a usage
+ * message. */
+bool sf_cli_parse_scale(const char *command, const char *origin, const char *text, double *out);
+/* --mock-config FILE (else $SFN_MOCK_CONFIG, as Amazon's emulator reads it)
+ * and --test-case NAME for state machine `machine`. Both absent: *config
+ * and *mcase NULL. Otherwise the file is read and the case found; on any
+ * problem (one given without the other, an unreadable or malformed file, a
+ * missing machine or case) a message and false. *path_used is the file's
+ * path (borrowed from the arguments or the environment). */
+bool sf_cli_load_mock(const char *command, const char *path, const char *test_case,
+                      const char *machine, sf_mock_config **config,
+                      const sf_mock_case **mcase, const char **path_used);
 
 void sf_cli_print_diags(FILE *out, const char *origin, const sf_diags *d);
 

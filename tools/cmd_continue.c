@@ -42,6 +42,12 @@ typedef struct stored_exec {
     sf_definition *def;
     bool def_shared; /* def belongs to the definition_cache */
     int lock;
+    /* Test mode, as run.json recorded it: the mocks (owned; the case is
+     * borrowed from them by def and the execution) and the time scale. */
+    sf_mock_config *mocks;
+    const sf_mock_case *mock_case;
+    sf_time_scale time_scale;
+    bool scaled;
 } stored_exec;
 
 /* One compiled definition and what it was compiled from. */
@@ -114,6 +120,7 @@ static void stored_free(stored_exec *s)
         close(s->lock);
     if (!s->def_shared)
         sf_definition_free(s->def);
+    sf_mock_config_free(s->mocks);
     sf_resources_free(s->resources);
     json_decref(s->meta);
     json_decref(s->events);
@@ -129,6 +136,37 @@ static const char *meta_string(const stored_exec *s, const char *key)
     return json_string_value(json_object_get(s->meta, key));
 }
 
+static const char *machine_name(const stored_exec *s);
+
+/* The test mode the execution ran in (run.json's mockConfig, testCase,
+ * waitScale, timeoutScale): a resume or redrive of a mocked run must not
+ * call the real services. False after a message when the mock config can
+ * no longer be read or no longer has the case. */
+static bool load_test_mode(const char *cmd, stored_exec *s)
+{
+    json_t *wait = json_object_get(s->meta, "waitScale");
+    json_t *timeout = json_object_get(s->meta, "timeoutScale");
+    s->time_scale = (sf_time_scale){1.0, 1.0};
+    if (json_is_number(wait) && json_is_number(timeout)) {
+        s->scaled = true;
+        s->time_scale.wait = json_number_value(wait);
+        s->time_scale.timeout = json_number_value(timeout);
+    }
+    const char *path = meta_string(s, "mockConfig");
+    const char *test_case = meta_string(s, "testCase");
+    if (!path)
+        return true;
+    const char *used;
+    if (!test_case ||
+        !sf_cli_load_mock(cmd, path, test_case, machine_name(s), &s->mocks, &s->mock_case, &used)) {
+        fprintf(stderr, "stepfn %s: %s: the execution ran with the mock config %s, which cannot "
+                        "be used now\n",
+                cmd, s->name, path);
+        return false;
+    }
+    return true;
+}
+
 /* Compile the stored definition (or def_path instead, for --definition)
  * with the recorded folder and resource map; with a cache, reuse the copy
  * compiled for an earlier execution from the same text, folder and map. */
@@ -142,6 +180,13 @@ static int compile_stored(const char *cmd, stored_exec *s, const char *def_path,
     size_t len;
     char *text = sf_read_file(path, &len);
     int status = SF_EXIT_OK;
+    if (!load_test_mode(cmd, s)) {
+        free(text);
+        free(stored);
+        return SF_EXIT_USAGE;
+    }
+    if (s->mock_case) /* compiled for this case alone */
+        cache = NULL;
     cached_definition *hit = text ? cache_find(cache, text, len, folder, map) : NULL;
     char *err = NULL;
     if (hit) {
@@ -156,13 +201,20 @@ static int compile_stored(const char *cmd, stored_exec *s, const char *def_path,
         status = SF_EXIT_USAGE;
     } else {
         sf_diags diags = SF_DIAGS_INIT;
-        sf_load_options load = {.base_dir = folder, .resources = s->resources};
+        sf_load_options load = {
+            .base_dir = folder, .resources = s->resources, .mock_case = s->mock_case};
         s->def = sf_definition_parse_ex(text, len, path, sf_state_types, &load, &diags);
         sf_cli_print_diags(stderr, path, &diags);
-        if (!s->def || diags.errors)
+        char *mock_err = NULL;
+        if (!s->def || diags.errors) {
             status = SF_EXIT_INVALID_DEFINITION;
-        else if (cache)
+        } else if (s->mock_case && !sf_mock_case_check(s->mock_case, s->def, &mock_err)) {
+            fprintf(stderr, "stepfn %s: %s: %s\n", cmd, s->name, mock_err);
+            free(mock_err);
+            status = SF_EXIT_USAGE;
+        } else if (cache) {
             cache_add(cache, text, len, folder, map, s);
+        }
         sf_diags_free(&diags);
     }
     free(text);
@@ -258,7 +310,9 @@ static bool start_continue(const char *cmd, sf_runner *runner, stored_exec *s, s
                           .state_machine_name = machine_name(s),
                           .exec_dir = s->dir,
                           .fsync = stored_fsync(s),
-                          .max_history_events = history_limit(s, max_events)};
+                          .max_history_events = history_limit(s, max_events),
+                          .mock_case = s->mock_case,
+                          .time_scale = s->scaled ? &s->time_scale : NULL};
     sf_exec *e = sf_exec_continue(sf_runner_loop(runner), s->def, s->events, mode, from, &cfg,
                                   sf_runner_exec_done, runner, &err);
     if (!e) {

@@ -10,6 +10,7 @@
 #include "engine/json_alloc.h"
 #include "engine/json_util.h"
 #include "engine/invoke/resources.h"
+#include "engine/mock/mock_config.h"
 #include "engine/store/store.h"
 #include "engine/xalloc.h"
 #include "states/states.h"
@@ -27,6 +28,8 @@ static const char run_help[] =
     "usage: stepfn run DEF [--input JSON | --input-file FILE|-] [--name NAME]\n"
     "                      [--store DIR] [--format text|json] [--fsync never|end|always]\n"
     "                      [--resources MAP.json] [--max-history-events N]\n"
+    "                      [--mock-config FILE --test-case NAME] [--state-machine-name NAME]\n"
+    "                      [--wait-scale F] [--timeout-scale F]\n"
     "\n"
     "Runs the state machine in DEF (an ASL JSON file) and records its history in\n"
     "the store as STORE/executions/NAME/history.jsonl.\n"
@@ -45,7 +48,21 @@ static const char run_help[] =
     "                      fail the execution (States.Runtime) when its history would\n"
     "                      grow past N events, the final ExecutionFailed included\n"
     "                      (default $STEPFN_MAX_HISTORY_EVENTS, else 25000 as "
-    "AWS)\n" SF_CLI_HELP_END_OF_OPTIONS "\n"
+    "AWS)\n"
+    "\n"
+    "Test mode:\n"
+    "  --mock-config FILE  mocked Task responses in Step Functions Local's MockConfigFile\n"
+    "                      format (default $SFN_MOCK_CONFIG); a mocked Task records the\n"
+    "                      same events as a real one and runs nothing\n"
+    "  --test-case NAME    the test case of the file to run: its states are mocked, the\n"
+    "                      others run for real\n"
+    "  --state-machine-name NAME\n"
+    "                      the name in the file's StateMachines and in ARNs (default:\n"
+    "                      DEF's file name without .asl.json or .json)\n"
+    "  --wait-scale F      multiply every Wait and every Retry interval and back-off by F\n"
+    "                      (0: they elapse at once); events keep their real times\n"
+    "  --timeout-scale F   the same for TimeoutSeconds and HeartbeatSeconds (default 1)\n"
+    SF_CLI_HELP_END_OF_OPTIONS "\n"
     "Exit status: 0 succeeded, 1 failed/timed out/aborted, 2 usage error,\n"
     "3 invalid definition, 4 store or I/O error.\n";
 
@@ -60,6 +77,11 @@ typedef struct run_options {
     const char *resources;
     const char *max_events_text;
     int64_t max_history_events; /* 0: the default */
+    const char *mock_config;    /* --mock-config, else $SFN_MOCK_CONFIG (sf_cli_load_mock) */
+    const char *test_case;
+    const char *machine_name; /* --state-machine-name */
+    bool scaled;              /* --wait-scale or --timeout-scale given */
+    sf_time_scale time_scale;
 } run_options;
 
 static int parse_run_args(int argc, char **argv, run_options *o)
@@ -68,6 +90,7 @@ static int parse_run_args(int argc, char **argv, run_options *o)
     sf_args_init(&a, argc, argv);
     o->format = SF_FORMAT_TEXT;
     o->fsync = SF_FSYNC_END;
+    o->time_scale = (sf_time_scale){1.0, 1.0};
     for (; a.i < argc; a.i++) {
         if (sf_args_end_of_options(&a)) {
             continue;
@@ -86,6 +109,22 @@ static int parse_run_args(int argc, char **argv, run_options *o)
             o->resources = a.value;
         } else if (sf_args_option(&a, "--max-history-events")) {
             o->max_events_text = a.value;
+        } else if (sf_args_option(&a, "--mock-config")) {
+            o->mock_config = a.value;
+        } else if (sf_args_option(&a, "--test-case")) {
+            o->test_case = a.value;
+        } else if (sf_args_option(&a, "--state-machine-name")) {
+            o->machine_name = a.value;
+        } else if (sf_args_option(&a, "--wait-scale")) {
+            if (!a.failed &&
+                !sf_cli_parse_scale("run", "--wait-scale", a.value, &o->time_scale.wait))
+                return SF_EXIT_USAGE;
+            o->scaled = true;
+        } else if (sf_args_option(&a, "--timeout-scale")) {
+            if (!a.failed &&
+                !sf_cli_parse_scale("run", "--timeout-scale", a.value, &o->time_scale.timeout))
+                return SF_EXIT_USAGE;
+            o->scaled = true;
         } else if (sf_args_option(&a, "--format")) {
             if (!a.failed && !sf_cli_parse_format("run", a.value, &o->format))
                 return SF_EXIT_USAGE;
@@ -108,6 +147,11 @@ static int parse_run_args(int argc, char **argv, run_options *o)
         return SF_EXIT_USAGE;
     if (o->input_text && o->input_file)
         return sf_cli_usage_error("run", "give --input or --input-file, not both");
+    if (o->machine_name && !sf_store_valid_name(o->machine_name))
+        return sf_cli_usage_error("run",
+                                  "invalid state machine name '%s': use 1-80 letters, digits, "
+                                  "'-' or '_'",
+                                  o->machine_name);
     if (o->name && !sf_store_valid_name(o->name))
         return sf_cli_usage_error("run",
                                   "invalid execution name '%s': use 1-80 letters, digits, '-' "
@@ -185,7 +229,8 @@ static char *machine_name(const char *def_path)
  * resource map, which durability). */
 static char *definition_folder(const char *def_path);
 
-static int write_run_meta(const char *dir, const run_options *o, const char *sm_name, char **err)
+static int write_run_meta(const char *dir, const run_options *o, const char *sm_name,
+                          const char *mock_path, char **err)
 {
     char resolved[PATH_MAX];
     char *folder = definition_folder(o->def_path);
@@ -198,6 +243,17 @@ static int write_run_meta(const char *dir, const run_options *o, const char *sm_
     json_object_set_new(meta, "fsync", json_string(sf_fsync_policy_name(o->fsync)));
     if (o->max_history_events) /* resume keeps to it */
         json_object_set_new(meta, "maxHistoryEvents", json_integer(o->max_history_events));
+    /* Test mode: a resume or a redrive mocks and scales the same way. */
+    if (mock_path) {
+        json_object_set_new(meta, "mockConfig", json_string(realpath(mock_path, resolved)
+                                                                 ? resolved
+                                                                 : mock_path));
+        json_object_set_new(meta, "testCase", json_string(o->test_case));
+    }
+    if (o->scaled) {
+        json_object_set_new(meta, "waitScale", json_real(o->time_scale.wait));
+        json_object_set_new(meta, "timeoutScale", json_real(o->time_scale.timeout));
+    }
     char *text = sf_json_dumps(meta, JSON_INDENT(2));
     int rc = sf_store_write_file(dir, "run.json", text, strlen(text), err);
     free(text);
@@ -206,8 +262,18 @@ static int write_run_meta(const char *dir, const run_options *o, const char *sm_
     return rc;
 }
 
-static int execute(const run_options *o, sf_definition *def, json_t *input, const char *def_text,
-                   size_t def_len)
+/* What a run needs besides its options: the definition as compiled and as
+ * text, the state machine's name and the test case (NULL: no mocks). */
+typedef struct run_plan {
+    sf_definition *def;
+    const char *def_text;
+    size_t def_len;
+    const char *sm_name;
+    const sf_mock_case *mock_case;
+    const char *mock_path;
+} run_plan;
+
+static int execute(const run_options *o, const run_plan *p, json_t *input)
 {
     char *store = sf_store_resolve(o->store);
     char uuid[37];
@@ -219,24 +285,26 @@ static int execute(const run_options *o, sf_definition *def, json_t *input, cons
     char *err = NULL;
     bool exists = false;
     int lock = -1;
-    char *dir = sf_store_create_execution(store, name, def_text, def_len, &exists, &lock, &err);
+    char *dir =
+        sf_store_create_execution(store, name, p->def_text, p->def_len, &exists, &lock, &err);
     if (!dir) {
         fprintf(stderr, "stepfn run: %s\n", err);
         free(err);
         free(store);
         return exists ? SF_EXIT_USAGE : SF_EXIT_STORE;
     }
-    char *sm_name = machine_name(o->def_path);
     int status = SF_EXIT_STORE;
-    if (write_run_meta(dir, o, sm_name, &err) == 0) {
+    if (write_run_meta(dir, o, p->sm_name, p->mock_path, &err) == 0) {
         sf_exec_config cfg = {.name = name,
-                              .state_machine_name = sm_name,
+                              .state_machine_name = p->sm_name,
                               .exec_dir = dir,
                               .fsync = o->fsync,
-                              .max_history_events = o->max_history_events};
+                              .max_history_events = o->max_history_events,
+                              .mock_case = p->mock_case,
+                              .time_scale = o->scaled ? &o->time_scale : NULL};
         sf_runner *runner = sf_runner_new("run");
-        sf_exec *e = sf_exec_start(sf_runner_loop(runner), def, input, &cfg, sf_runner_exec_done,
-                                   runner, &err);
+        sf_exec *e = sf_exec_start(sf_runner_loop(runner), p->def, input, &cfg,
+                                   sf_runner_exec_done, runner, &err);
         if (e) {
             sf_runner_add(runner, e, lock, store);
             lock = -1;
@@ -250,7 +318,6 @@ static int execute(const run_options *o, sf_definition *def, json_t *input, cons
     }
     if (lock >= 0)
         close(lock);
-    free(sm_name);
     free(dir);
     free(store);
     return status;
@@ -269,10 +336,11 @@ static char *definition_folder(const char *def_path)
 /* Compile for running: with the folder and the resource map, so a missing
  * program or map entry is a diagnostic before anything runs. */
 static sf_definition *compile_for_run(const run_options *o, const char *text, size_t len,
-                                      const sf_resources *resources, sf_diags *diags)
+                                      const sf_resources *resources,
+                                      const sf_mock_case *mock_case, sf_diags *diags)
 {
     char *folder = definition_folder(o->def_path);
-    sf_load_options load = {.base_dir = folder, .resources = resources};
+    sf_load_options load = {.base_dir = folder, .resources = resources, .mock_case = mock_case};
     sf_definition *def =
         sf_definition_parse_ex(text, len, o->def_path, sf_state_types, &load, diags);
     free(folder);
@@ -316,20 +384,40 @@ int sf_cmd_run(int argc, char **argv)
         json_decref(input);
         return status;
     }
+    char *sm_name = o.machine_name ? sf_strdup(o.machine_name) : machine_name(o.def_path);
+    sf_mock_config *mocks = NULL;
+    run_plan plan = {.def_text = def_text, .def_len = def_len, .sm_name = sm_name};
+    if (!sf_cli_load_mock("run", o.mock_config, o.test_case, sm_name, &mocks, &plan.mock_case,
+                          &plan.mock_path)) {
+        free(sm_name);
+        sf_resources_free(resources);
+        free(def_text);
+        json_decref(input);
+        return SF_EXIT_USAGE;
+    }
     sf_diags diags = SF_DIAGS_INIT;
-    sf_definition *def = compile_for_run(&o, def_text, def_len, resources, &diags);
+    sf_definition *def =
+        compile_for_run(&o, def_text, def_len, resources, plan.mock_case, &diags);
     sf_cli_print_diags(stderr, o.def_path, &diags);
+    char *mock_err = NULL;
     if (!def || diags.errors) {
         fprintf(stderr,
                 "stepfn run: %s: the definition is invalid (%zu error(s)); nothing was run\n",
                 o.def_path, diags.errors);
         status = SF_EXIT_INVALID_DEFINITION;
+    } else if (plan.mock_case && !sf_mock_case_check(plan.mock_case, def, &mock_err)) {
+        fprintf(stderr, "stepfn run: %s; nothing was run\n", mock_err);
+        free(mock_err);
+        status = SF_EXIT_USAGE;
     } else {
-        status = execute(&o, def, input, def_text, def_len);
+        plan.def = def;
+        status = execute(&o, &plan, input);
     }
     sf_diags_free(&diags);
     sf_definition_free(def);
+    sf_mock_config_free(mocks);
     sf_resources_free(resources);
+    free(sm_name);
     free(def_text);
     json_decref(input);
     return status;

@@ -254,6 +254,9 @@ def check_run(case, proc, elapsed, store, tmp):
         raise CaseFailure(f"exit code {proc.returncode}, expected {want_exit}: {run_cases.short(stderr.strip(), 400)}")
     if "expected_stderr_contains" in case and case["expected_stderr_contains"] not in stderr:
         raise CaseFailure(f"stderr lacks {case['expected_stderr_contains']!r}: {run_cases.short(stderr, 400)}")
+    for text, count in case.get("expected_stderr_count", {}).items():
+        if stderr.count(text) != count:
+            raise CaseFailure(f"stderr has {text!r} {stderr.count(text)} time(s), expected {count}: {run_cases.short(stderr, 400)}")
     if "sanitizer" in stderr.lower():
         raise CaseFailure(f"sanitizer report: {run_cases.short(stderr, 600)}")
     if "max_seconds" in case and elapsed > case["max_seconds"]:
