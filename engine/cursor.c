@@ -28,6 +28,7 @@
 #include "engine/json_util.h"
 #include "engine/lang/jsonpath.h"
 #include "engine/state_type.h"
+#include "engine/store/store.h"
 #include "engine/lang/template.h"
 #include "engine/timestamp.h"
 #include "engine/xalloc.h"
@@ -209,6 +210,24 @@ json_t *sf_map_item_context(int64_t index, json_t *value)
     return map;
 }
 
+/* A Task that waits for a callback (Resource ending in .waitForTaskToken)
+ * has $$.Task.Token, the token its Parameters pass on (mocked callbacks
+ * answer it at once; the server will accept it in SendTaskSuccess). A new
+ * random token per attempt, as AWS gives. */
+static json_t *task_token_context(const sf_state *s)
+{
+    static const char suffix[] = ".waitForTaskToken";
+    const char *r = json_string_value(json_object_get(s->json, "Resource"));
+    size_t n = r ? strlen(r) : 0, k = sizeof suffix - 1;
+    if (n <= k || strcmp(r + n - k, suffix))
+        return NULL;
+    char uuid[37];
+    sf_store_new_uuid(uuid);
+    json_t *task = json_object();
+    json_object_set_new(task, "Token", json_string(uuid));
+    return task;
+}
+
 json_t *sf_cursor_context(sf_cursor *c)
 {
     if (c->context)
@@ -225,6 +244,9 @@ json_t *sf_cursor_context(sf_cursor *c)
     json_object_set_new(ctx, "State", state);
     if (c->map_item_index >= 0 && c->map_item_value)
         json_object_set_new(ctx, "Map", sf_map_item_context(c->map_item_index, c->map_item_value));
+    json_t *task = c->state ? task_token_context(c->state) : NULL;
+    if (task)
+        json_object_set_new(ctx, "Task", task);
     c->context = ctx;
     return ctx;
 }
