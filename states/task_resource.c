@@ -79,6 +79,14 @@ const char *task_event_resource(task_kind kind, const char *resource)
 void task_event_names(task_kind kind, const char *resource, char **type, char **event_resource)
 {
     const char *rest = resource + strlen(STATES_ARN_PREFIX);
+    if (kind == TASK_UNSUPPORTED && strncmp(resource, "arn:aws:states:", 15) == 0 &&
+        strstr(resource, ":activity:")) {
+        /* AWS records activities with Activity* events; until stepfn has
+         * activities, a mocked one is recorded as a Task of that type. */
+        *type = sf_strdup("activity");
+        *event_resource = sf_strdup(resource);
+        return;
+    }
     if (kind != TASK_UNSUPPORTED || strncmp(resource, STATES_ARN_PREFIX, strlen(STATES_ARN_PREFIX))) {
         *type = sf_strdup(task_resource_type(kind));
         *event_resource = sf_strdup(task_event_resource(kind, resource));

@@ -232,6 +232,29 @@ class MockTest(unittest.TestCase):
         token = json.loads(sched[1]["parameters"])["MessageBody"]["token"]
         self.assertRegex(token, r"^[0-9a-f-]{36}$")
 
+    def test_http_activity_and_nested_execution_tasks_can_be_mocked(self):
+        defn = self.machine({
+            "Api": task("arn:aws:states:::http:invoke",
+                        Parameters={"ApiEndpoint": "https://example.invalid/orders", "Method": "GET"},
+                        ResultSelector={"code.$": "$.StatusCode"}, ResultPath="$.api", Next="Worker"),
+            "Worker": task("arn:aws:states:us-east-1:123456789012:activity:review", ResultPath="$.review",
+                           Next="Child"),
+            "Child": task("arn:aws:states:::states:startExecution.sync:2",
+                          Parameters={"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:child"},
+                          ResultPath="$.child", End=True)})
+        self.mocks({"Case": {"Api": "Http", "Worker": "Done", "Child": "Child"}},
+                   {"Http": {"0": {"Return": {"StatusCode": 200, "StatusText": "OK", "ResponseBody": {}}}},
+                    "Done": {"0": {"Return": "approved"}},
+                    "Child": {"0": {"Return": {"Status": "SUCCEEDED", "Output": {"n": 1}}}}})
+        out, _ = self.run_json(defn, "--mock-config", "mocks.json", "--test-case", "Case", expect_exit=0)
+        self.assertEqual(json.loads(out["output"]),
+                         {"api": {"code": 200}, "review": "approved",
+                          "child": {"Status": "SUCCEEDED", "Output": {"n": 1}}})
+        sched = [self.details(e) for e in self.of_type(self.events(), "TaskScheduled")]
+        self.assertEqual([(d["resourceType"], d["resource"]) for d in sched],
+                         [("http", "invoke"), ("activity", "arn:aws:states:us-east-1:123456789012:activity:review"),
+                          ("states", "startExecution.sync:2")])
+
     def test_unmocked_service_warns_once_per_resource(self):
         defn = self.machine({
             "A": task("arn:aws:states:::sqs:sendMessage", Next="B"),
