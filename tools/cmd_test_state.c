@@ -208,7 +208,7 @@ fail:
 static void print_value(const char *label, const char *text)
 {
     if (text)
-        printf("%-21s %s\n", label, text);
+        printf("%-24s %s\n", label, text);
 }
 
 static void print_text(const json_t *resp)

@@ -87,6 +87,7 @@ struct sf_test_state {
 
     /* The state and its machine. */
     char *name;
+    char *self_alias;   /* the stand-in for a transition to the state itself */
     json_t *state_json; /* owned copy of the state as given */
     unsigned shown;     /* SHOW() bits of its type */
     sf_definition *def;
@@ -281,26 +282,52 @@ static bool pick_state(sf_test_state *t, json_t *doc, const char *state_name,
     return true;
 }
 
-static void add_target(json_t *states, const char *self, const json_t *name)
+/* A transition of the state (holder[key]): a Succeed stand-in for its
+ * target, and a transition to the state itself goes to the stand-in named
+ * `self_alias` instead (the machine needs a state that ends it). */
+static void add_target(json_t *states, const char *self, const char *self_alias, json_t *holder,
+                       const char *key)
 {
-    const char *n = json_string_value(name);
-    if (n && strcmp(n, self) != 0 && !json_object_get(states, n))
+    const char *n = json_string_value(json_object_get(holder, key));
+    if (!n)
+        return;
+    if (strcmp(n, self) == 0) {
+        json_object_set_new(holder, key, json_string(self_alias));
+        n = self_alias;
+    }
+    if (!json_object_get(states, n))
         json_object_set_new(states, n, json_pack("{s:s}", "Type", "Succeed"));
 }
 
-/* The one-state machine around the state (see the top of the file). */
-static json_t *wrap_state(const sf_test_state *t, const json_t *doc)
+/* A name for the stand-in of the state itself that no transition uses. */
+static char *self_alias(const char *name, const json_t *state)
 {
+    char *text = sf_json_dumps(state, JSON_COMPACT);
+    char *alias = NULL;
+    for (int i = 0; !alias || strstr(text, alias); i++) {
+        free(alias);
+        alias = sf_asprintf("%.60s (again %d)", name, i);
+    }
+    free(text);
+    return alias;
+}
+
+/* The one-state machine around the state (see the top of the file). */
+static json_t *wrap_state(sf_test_state *t, const json_t *doc)
+{
+    json_t *state = json_deep_copy(t->state_json);
     json_t *states = json_object();
-    json_object_set(states, t->name, t->state_json);
-    add_target(states, t->name, json_object_get(t->state_json, "Next"));
-    add_target(states, t->name, json_object_get(t->state_json, "Default"));
+    json_object_set(states, t->name, state);
+    t->self_alias = self_alias(t->name, state);
+    add_target(states, t->name, t->self_alias, state, "Next");
+    add_target(states, t->name, t->self_alias, state, "Default");
     size_t i;
     json_t *rule;
-    json_array_foreach(json_object_get(t->state_json, "Choices"), i, rule)
-        add_target(states, t->name, json_object_get(rule, "Next"));
-    json_array_foreach(json_object_get(t->state_json, "Catch"), i, rule)
-        add_target(states, t->name, json_object_get(rule, "Next"));
+    json_array_foreach(json_object_get(state, "Choices"), i, rule)
+        add_target(states, t->name, t->self_alias, rule, "Next");
+    json_array_foreach(json_object_get(state, "Catch"), i, rule)
+        add_target(states, t->name, t->self_alias, rule, "Next");
+    json_decref(state);
     json_t *machine = json_pack("{s:s,s:o}", "StartAt", t->name, "States", states);
     json_t *ql = json_object_get(doc, "States") ? json_object_get(doc, "QueryLanguage") : NULL;
     if (ql)
@@ -472,7 +499,8 @@ static bool on_leave(void *data, const sf_cursor *c, const sf_state *next, int c
     sf_test_state *t = data;
     t->left = true;
     t->output = json_incref((json_t *)output);
-    t->next_state = next ? sf_strdup(next->name) : NULL;
+    bool again = next && strcmp(next->name, t->self_alias) == 0;
+    t->next_state = next ? sf_strdup(again ? t->name : next->name) : NULL;
     t->catcher = catcher;
     if (caught) {
         t->caught_error = caught->name && caught->name[0] ? sf_strdup(caught->name) : NULL;
@@ -776,6 +804,7 @@ void sf_test_state_free(sf_test_state *t)
     json_decref(t->output);
     json_decref(t->variables_after);
     free(t->name);
+    free(t->self_alias);
     free(t->next_state);
     free(t->caught_error);
     free(t->caught_cause);
