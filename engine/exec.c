@@ -107,8 +107,11 @@ struct sf_exec {
     void *done_data;
     sf_time_scale time_scale; /* {1, 1} unless test mode scales time */
     sf_mock_run *mocks;       /* NULL when nothing is mocked */
-    const sf_cursor_observer *observer; /* test mode: see sf_exec_config */
-    json_t *variables;                  /* the root's variables at its start, or NULL */
+
+    /* TestState (see sf_exec_config): the root cursor's observer, and its
+     * variables at its start (NULL: none). */
+    const sf_cursor_observer *observer;
+    json_t *variables;
 };
 
 static void end_execution(sf_exec *e, const char *type, json_t *details);

@@ -742,7 +742,9 @@ static bool start_exec(sf_test_state *t, sf_test_state_error *err)
         return false;
     }
     t->dir = templ;
-    static const sf_time_scale no_waiting = {0, 0};
+    /* Waits and Retry back-offs elapse at once; timeouts keep their real
+     * length (scaled to 0 they would fire before any task could answer). */
+    static const sf_time_scale no_waiting = {0, 1};
     t->observer =
         (sf_cursor_observer){.data = t, .flow = on_flow, .retry = on_retry, .leave = on_leave};
     sf_exec_config cfg = {.name = "test-state",

@@ -311,6 +311,22 @@ def case_task_runs_a_real_step_program(env):
                         "afterResultPath": output}))
 
 
+def case_task_timeout_keeps_its_real_length(env):
+    """Waits elapse at once in TestState, timeouts do not: a task answers
+    well within its TimeoutSeconds and HeartbeatSeconds."""
+    check(env.test_state("task_exec_timeout.json", HELLO, "INFO"),
+          {"output": HELLO, "status": "SUCCEEDED"})
+
+
+def case_parallel_runs_its_branches(env):
+    output = dict(HELLO, branches=["a", HELLO])
+    for level in LEVELS:
+        check(env.test_state("parallel.json", HELLO, level),
+              at_level(level, {"output": output, "nextState": "Joined", "status": "SUCCEEDED"},
+                       {"input": HELLO, "afterInputPath": HELLO,
+                        "afterResultSelector": ["a", HELLO], "afterResultPath": output}))
+
+
 def case_task_real_failure_matches_second_retrier(env):
     check(env.test_state("task_exec_fails.json", HELLO, "DEBUG"),
           {"error": "CustomError",
