@@ -46,6 +46,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -815,10 +816,22 @@ void sf_test_state_free(sf_test_state *t)
 
 /* ---- On a loop of its own ---- */
 
+/* SIGINT and SIGTERM abort the state (the response says FAILED,
+ * States.Aborted), so the temporary folder is still removed. */
 typedef struct sync_run {
     json_t *response;
     sf_test_state_error *err;
+    sf_test_state *t;
+    uv_signal_t sigint, sigterm;
 } sync_run;
+
+static void sync_signal(uv_signal_t *s, int signum)
+{
+    sync_run *r = s->data;
+    if (r->t && r->t->exec)
+        sf_exec_abort(r->t->exec, "States.Aborted",
+                      signum == SIGINT ? "Interrupted (SIGINT)" : "Terminated (SIGTERM)");
+}
 
 static void sync_done(sf_test_state *t, json_t *response, sf_test_state_error *err, void *data)
 {
@@ -831,6 +844,8 @@ static void sync_done(sf_test_state *t, json_t *response, sf_test_state_error *e
         r->err->message = err->message;
         err->message = NULL;
     }
+    uv_signal_stop(&r->sigint);
+    uv_signal_stop(&r->sigterm);
 }
 
 json_t *sf_test_state_run(const json_t *request, const sf_test_state_env *env,
@@ -838,11 +853,19 @@ json_t *sf_test_state_run(const json_t *request, const sf_test_state_env *env,
 {
     uv_loop_t loop = {0}; /* loop.data stays NULL: the loop context reads it */
     uv_loop_init(&loop);
-    sync_run r = {NULL, err};
-    sf_test_state *t = sf_test_state_start(&loop, request, env, sync_done, &r, err);
-    if (t)
+    sync_run r = {.err = err};
+    uv_signal_init(&loop, &r.sigint);
+    uv_signal_init(&loop, &r.sigterm);
+    r.sigint.data = r.sigterm.data = &r;
+    r.t = sf_test_state_start(&loop, request, env, sync_done, &r, err);
+    if (r.t) {
+        uv_signal_start(&r.sigint, sync_signal, SIGINT);
+        uv_signal_start(&r.sigterm, sync_signal, SIGTERM);
         uv_run(&loop, UV_RUN_DEFAULT);
-    sf_test_state_free(t);
+    }
+    sf_test_state_free(r.t);
+    uv_close((uv_handle_t *)&r.sigint, NULL);
+    uv_close((uv_handle_t *)&r.sigterm, NULL);
     sf_loop_context_close(&loop); /* the HTTP client's connections and handles */
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);

@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -53,20 +54,23 @@ class Env:
         os.symlink(steps, os.path.join(self.folder, "steps"))
         for name in os.listdir(STATES):
             with open(os.path.join(STATES, name)) as f:
-                text = f.read().replace("@HTTP@", http)
+                text = f.read().replace("@HTTP@", http).replace("@SLEEP_MS@", "30000")
             with open(os.path.join(self.folder, name), "w") as f:
                 f.write(text)
 
     def path(self, name):
         return os.path.join(self.folder, name)
 
-    def run(self, args, stdin=None):
+    def environment(self):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TMPDIR": self.tmpdir}
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if k in os.environ:
                 env[k] = os.environ[k]
+        return env
+
+    def run(self, args, stdin=None):
         p = subprocess.run([self.stepfn, "test-state"] + args, input=stdin,
-                           capture_output=True, text=True, env=env, timeout=60)
+                           capture_output=True, text=True, env=self.environment(), timeout=60)
         left = os.listdir(self.tmpdir)
         if left:
             raise CaseFailure(f"temporary folders left behind: {left}")
@@ -316,6 +320,28 @@ def case_task_timeout_keeps_its_real_length(env):
     well within its TimeoutSeconds and HeartbeatSeconds."""
     check(env.test_state("task_exec_timeout.json", HELLO, "INFO"),
           {"output": HELLO, "status": "SUCCEEDED"})
+
+
+def case_sigint_aborts_and_cleans_up(env):
+    """A function of the resource map runs for real; SIGINT stops it, the
+    response says so and the temporary folder is removed."""
+    p = subprocess.Popen([env.stepfn, "test-state", env.path("task_sleep.json"), "--format",
+                          "json", "--resources", env.path("resources.json")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=env.environment())
+    deadline = time.monotonic() + 20
+    while not os.listdir(env.tmpdir) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # the program is started
+    started = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    if p.returncode != 0 or time.monotonic() - started > 10:
+        raise CaseFailure(f"exit {p.returncode} after SIGINT; stderr: {err.strip()}")
+    check(json.loads(out), {"error": "States.Aborted", "cause": "Interrupted (SIGINT)",
+                            "status": "FAILED"})
+    if os.listdir(env.tmpdir):
+        raise CaseFailure(f"temporary folders left behind: {os.listdir(env.tmpdir)}")
 
 
 def case_parallel_runs_its_branches(env):
