@@ -18,7 +18,8 @@
  * returns (recorded responses): a Pass with Result shows result but neither
  * afterInputPath nor afterParameters; a Pass without Result no result;
  * Choice, Wait, Succeed and Fail only afterInputPath; a Task everything its
- * data flow reached. INFO has no inspectionData at all; TRACE adds the HTTP
+ * data flow reached; a Map also afterItemsPath, maxConcurrency and its
+ * tolerated failures. INFO has no inspectionData at all; TRACE adds the HTTP
  * request and response of an http:invoke Task.
  *
  * Names: a definition that is one state runs as "StateName", as AWS names
@@ -105,7 +106,8 @@ struct sf_test_state {
     int catcher;
     char *caught_error, *caught_cause;
     json_t *variables_after;
-    int retry_rule; /* the Retry rule that matched, -1 for none */
+    json_t *after_items_path; /* a Map's items (ItemsPath over its effective input) */
+    int retry_rule;           /* the Retry rule that matched, -1 for none */
     bool retriable;
     double backoff_seconds;
 };
@@ -470,12 +472,32 @@ static bool compile_state(sf_test_state *t, const json_t *req, sf_test_state_err
 
 /* ---- The observer ---- */
 
+/* What a Map's ItemsPath selects from its effective input, as map.c
+ * selects it (NULL when it selects nothing). */
+static json_t *map_items(const sf_test_state *t, const sf_cursor *c, json_t *input)
+{
+    const char *text = json_string_value(json_object_get(t->state_json, "ItemsPath"));
+    char *why = NULL;
+    sf_path *path = text ? sf_path_compile(text, SF_PATH_FULL, &why) : NULL;
+    free(why);
+    if (!path)
+        return text ? NULL : json_incref(input);
+    sf_eval_env env;
+    sf_cursor_env((sf_cursor *)c, input, sf_path_is_context(path), &env);
+    json_t *items = sf_path_eval(path, &env);
+    sf_path_free(path);
+    return items;
+}
+
 static void on_flow(void *data, const sf_cursor *c, sf_flow_point point, const json_t *value)
 {
     sf_test_state *t = data;
-    (void)c;
     json_decref(t->flow[point]); /* a state type may reach a point twice: the last counts */
     t->flow[point] = json_incref((json_t *)value);
+    if (point == SF_FLOW_AFTER_PARAMETERS && strcmp(c->state->type->name, "Map") == 0) {
+        json_decref(t->after_items_path);
+        t->after_items_path = map_items(t, c, (json_t *)value);
+    }
 }
 
 /* TestState never retries: it says whether the rule would, and when. */
@@ -633,6 +655,25 @@ static void add_http_trace(const sf_test_state *t, json_t *data, const sf_summar
         json_object_set_new(data, "response", resp);
 }
 
+/* A Map's own members: its items, and its concurrency and tolerance as
+ * the definition gives them (static values only: a *Path form shows
+ * nothing). */
+static void add_map_members(const sf_test_state *t, json_t *data)
+{
+    if (t->after_items_path)
+        set_text(data, "afterItemsPath", t->after_items_path);
+    json_t *max = json_object_get(t->state_json, "MaxConcurrency");
+    json_object_set_new(data, "maxConcurrency",
+                        json_integer(json_is_integer(max) ? json_integer_value(max) : 0));
+    json_t *count = json_object_get(t->state_json, "ToleratedFailureCount");
+    if (json_is_integer(count))
+        json_object_set_new(data, "toleratedFailureCount", json_incref(count));
+    json_t *percentage = json_object_get(t->state_json, "ToleratedFailurePercentage");
+    if (json_is_number(percentage))
+        json_object_set_new(data, "toleratedFailurePercentage",
+                            json_real(json_number_value(percentage)));
+}
+
 static json_t *inspection_data(const sf_test_state *t, const sf_summary *s)
 {
     json_t *data = json_object();
@@ -640,6 +681,9 @@ static json_t *inspection_data(const sf_test_state *t, const sf_summary *s)
     for (int p = 0; p < FLOW_POINTS; p++)
         if (t->flow[p] && (t->shown & SHOW(p)))
             set_text(data, flow_field[p], t->flow[p]);
+    const char *type = json_string_value(json_object_get(t->state_json, "Type"));
+    if (type && strcmp(type, "Map") == 0)
+        add_map_members(t, data);
     const json_t *vars = t->left ? t->variables_after : t->variables;
     if (vars && json_object_size(vars) > 0)
         set_text(data, "variables", vars);
@@ -806,6 +850,7 @@ void sf_test_state_free(sf_test_state *t)
     json_decref(t->state_json);
     json_decref(t->output);
     json_decref(t->variables_after);
+    json_decref(t->after_items_path);
     free(t->name);
     free(t->self_alias);
     free(t->next_state);

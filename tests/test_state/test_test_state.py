@@ -35,7 +35,7 @@ IO_INPUT = {"initialData": {"fieldFromInput": "value from input", "otherField": 
 LEVELS = ("INFO", "DEBUG", "TRACE")
 RESPONSE_MEMBERS = {"output", "nextState", "status", "error", "cause", "inspectionData"}
 JSON_TEXT_MEMBERS = ("input", "afterInputPath", "afterParameters", "result",
-                     "afterResultSelector", "afterResultPath", "variables")
+                     "afterResultSelector", "afterResultPath", "variables", "afterItemsPath")
 
 
 class CaseFailure(Exception):
@@ -320,6 +320,19 @@ def case_task_timeout_keeps_its_real_length(env):
     well within its TimeoutSeconds and HeartbeatSeconds."""
     check(env.test_state("task_exec_timeout.json", HELLO, "INFO"),
           {"output": HELLO, "status": "SUCCEEDED"})
+
+
+def case_map_shows_items_and_concurrency(env):
+    data = {"names": ["charizard", "pikachu"]}
+    selected = {"shouted": ["charizard!", "pikachu!"]}
+    output = dict(data, result=selected)
+    for level in LEVELS:
+        check(env.test_state("map.json", data, level),
+              at_level(level, {"output": output, "status": "SUCCEEDED"},
+                       {"input": data, "afterInputPath": data,
+                        "afterItemsPath": ["charizard", "pikachu"], "maxConcurrency": 1,
+                        "toleratedFailureCount": 1, "afterResultSelector": selected,
+                        "afterResultPath": output}))
 
 
 def case_sigint_aborts_and_cleans_up(env):
