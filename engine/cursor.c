@@ -48,6 +48,22 @@ static json_t *evaluate_assign(sf_cursor *c, const sf_template *assign, json_t *
 static void apply_assign(sf_cursor *c, json_t *assigned);
 static void run_current_state(sf_cursor *c);
 
+/* ---- Test mode (see sf_cursor_observer) ---- */
+
+static void observe_flow(const sf_cursor *c, sf_flow_point point, const json_t *value)
+{
+    if (c->observer->flow)
+        c->observer->flow(c->observer->data, c, point, value);
+}
+
+/* The observer ends the machine as the state leaves for `next`. */
+static bool observer_stops(const sf_cursor *c, const sf_state *next, int catcher,
+                           const sf_error *caught, const json_t *output)
+{
+    return c->observer->leave &&
+           c->observer->leave(c->observer->data, c, next, catcher, caught, output);
+}
+
 /* ---- Events ---- */
 
 /* A retry's first event begins its attempt (see attempt_event_id). */
@@ -351,14 +367,19 @@ static void retry_timer_fired(uv_timer_t *t)
     drive(c);
 }
 
-/* Try the Retry rules; true when a retry was scheduled. */
-static bool try_retry(sf_cursor *c, const char *error)
+/* Try the Retry rules; true when a retry was scheduled. *stop is set when
+ * an observer ends the state instead (no retry, no Catch). */
+static bool try_retry(sf_cursor *c, const char *error, bool *stop)
 {
     sf_state *st = c->state;
     for (size_t i = 0; i < st->retrier_count; i++) {
         const sf_retrier *r = &st->retriers[i];
         if (!error_matches(r->errors, r->error_count, error))
             continue;
+        if (c->observer && c->observer->retry) { /* test mode decides: see cursor.h */
+            *stop = c->observer->retry(c->observer->data, c, i);
+            return false;
+        }
         if (c->retry_attempts[i] >= r->max_attempts)
             return false; /* the first matching rule decides, even when spent */
         /* In test mode the back-off is scaled (sf_exec_wait_ms); the time
@@ -435,7 +456,10 @@ static bool try_catch(sf_cursor *c, sf_error *err)
         record_io(c, st->exited_event, true, assigned, k->next);
         apply_assign(c, assigned);
         json_decref(assigned);
-        c->pending_state = k->next;
+        if (c->observer && observer_stops(c, k->next, (int)i, err, output))
+            c->pending_end = SF_CURSOR_END_SUCCEEDED;
+        else
+            c->pending_state = k->next;
         c->pending_input = output;
         return true;
     }
@@ -453,10 +477,13 @@ void sf_cursor_state_error(sf_cursor *c, sf_error *err)
         err->name = sf_strdup(""); /* matched as no name; reported as null */
     bool rules_apply =
         (c->state->type->common_fields & SF_COMMON_RETRY_CATCH) && !is_terminal_error(err->name);
-    if (rules_apply && try_retry(c, err->name)) {
+    bool stop = false;
+    if (rules_apply && try_retry(c, err->name, &stop)) {
         sf_error_clear(err);
         return;
     }
+    if (stop)
+        rules_apply = false;
     /* No retry will run this state again: let the type record its final
      * failure event (see sf_state_type.failed) before Catch records the
      * state's exit. */
@@ -534,6 +561,8 @@ static void set_no_results(const sf_path *path, sf_error *err)
 static json_t *process_output(sf_cursor *c, json_t *result, sf_error *err)
 {
     sf_state *st = c->state;
+    if (c->observer)
+        observe_flow(c, SF_FLOW_RESULT, result);
     if (st->result_selector) {
         sf_eval_env env;
         sf_cursor_env(c, result, sf_template_uses_context(st->result_selector), &env);
@@ -543,6 +572,8 @@ static json_t *process_output(sf_cursor *c, json_t *result, sf_error *err)
             return NULL;
         result = selected;
     }
+    if (c->observer)
+        observe_flow(c, SF_FLOW_AFTER_RESULT_SELECTOR, result);
     json_t *output;
     if (st->result_path_null) {
         output = json_incref(c->input);
@@ -563,6 +594,8 @@ static json_t *process_output(sf_cursor *c, json_t *result, sf_error *err)
     } else {
         output = result;
     }
+    if (c->observer)
+        observe_flow(c, SF_FLOW_AFTER_RESULT_PATH, output);
     if (st->output_path_null) {
         json_decref(output);
         return json_object();
@@ -633,6 +666,8 @@ void sf_cursor_state_done_assign(sf_cursor *c, json_t *result, sf_state *next,
     record_io(c, st->exited_event, true, assigned, to);
     apply_assign(c, assigned);
     json_decref(assigned);
+    if (c->observer && observer_stops(c, to, -1, NULL, output))
+        to = NULL;
     if (to) {
         c->pending_state = to;
         c->pending_input = output;
@@ -665,6 +700,8 @@ static void run_current_state(sf_cursor *c)
         }
         effective = selected;
     }
+    if (c->observer)
+        observe_flow(c, SF_FLOW_AFTER_INPUT_PATH, effective);
     if (st->parameters) {
         sf_eval_env env;
         sf_cursor_env(c, effective, sf_template_uses_context(st->parameters), &env);
@@ -676,6 +713,8 @@ static void run_current_state(sf_cursor *c)
         }
         effective = params;
     }
+    if (c->observer)
+        observe_flow(c, SF_FLOW_AFTER_PARAMETERS, effective);
     json_decref(c->effective_input);
     c->effective_input = effective;
     st->type->run(c, effective);

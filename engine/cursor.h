@@ -32,6 +32,42 @@ typedef struct sf_cursor sf_cursor;
  * set. The child cursor is freed by the engine after the callback returns. */
 typedef void (*sf_cursor_done_cb)(sf_cursor *child, json_t *output, sf_error *err);
 
+/* ---- Observing a state (TestState) ----
+ *
+ * An observer watches one cursor's states as they run, for `stepfn
+ * test-state` (tools/test_state.c), which runs a single state and reports
+ * its data flow and what Retry and Catch decided, as AWS's TestState does.
+ * It is set on the root cursor only (children never have one), so Map
+ * iterations and Parallel branches run as usual. Without an observer (every
+ * ordinary run) each hook point costs one NULL test.
+ *
+ * Values are borrowed for the length of the call. Every member may be NULL. */
+typedef enum sf_flow_point {
+    SF_FLOW_AFTER_INPUT_PATH,      /* the input after InputPath */
+    SF_FLOW_AFTER_PARAMETERS,      /* the effective input the state runs on */
+    SF_FLOW_RESULT,                /* what the state produced, before ResultSelector */
+    SF_FLOW_AFTER_RESULT_SELECTOR, /* the result after ResultSelector */
+    SF_FLOW_AFTER_RESULT_PATH,     /* the output before OutputPath */
+} sf_flow_point;
+
+typedef struct sf_cursor_observer {
+    void *data;
+    /* The data flow of the current state reached `point`. */
+    void (*flow)(void *data, const sf_cursor *c, sf_flow_point point, const json_t *value);
+    /* Retry rule `rule` of the current state matched a failure. When set,
+     * the observer decides instead of the cursor (nothing is retried):
+     * true ends the state here, failed, without trying Catch (TestState's
+     * RETRIABLE); false treats the rule as spent, and Catch is tried. */
+    bool (*retry)(void *data, const sf_cursor *c, size_t rule);
+    /* The current state is leaving for `next` (NULL: the machine's end)
+     * with `output`, after a success (catcher -1, caught NULL) or through
+     * Catch rule `catcher` that handled the error `caught`. True ends the
+     * machine here, SUCCEEDED with that output, instead of entering
+     * `next`. */
+    bool (*leave)(void *data, const sf_cursor *c, const sf_state *next, int catcher,
+                  const sf_error *caught, const json_t *output);
+} sf_cursor_observer;
+
 struct sf_cursor {
     sf_exec *exec;
     sf_machine *machine;
@@ -81,6 +117,10 @@ struct sf_cursor {
     bool cancelled;
 
     void *run_data; /* the state type's data for the current run */
+
+    /* Test mode: the observer of this cursor's states (see
+     * sf_cursor_observer), or NULL. Set on a root cursor only. */
+    const sf_cursor_observer *observer;
 
     /* Engine-private: the JSON text of literal_of as a JSON string literal
      * (and the length of the plain text), kept from an exit event for the

@@ -107,6 +107,11 @@ struct sf_exec {
     void *done_data;
     sf_time_scale time_scale; /* {1, 1} unless test mode scales time */
     sf_mock_run *mocks;       /* NULL when nothing is mocked */
+
+    /* TestState (see sf_exec_config): the root cursor's observer, and its
+     * variables at its start (NULL: none). */
+    const sf_cursor_observer *observer;
+    json_t *variables;
 };
 
 static void end_execution(sf_exec *e, const char *type, json_t *details);
@@ -548,6 +553,9 @@ static void start_now(uv_timer_t *t)
 {
     sf_exec *e = t->data;
     e->root = sf_cursor_new_root(e, e->def->top, root_done);
+    e->root->observer = e->observer;
+    e->root->variables = e->variables; /* the reference moves to the cursor */
+    e->variables = NULL;
     /* AWS records the first state's previousEventId as 0, not as the id of
      * ExecutionStarted; so does the root cursor (last_event_id stays 0). */
     json_t *input = e->input;
@@ -575,6 +583,8 @@ static sf_exec *exec_new(uv_loop_t *loop, sf_definition *def, sf_history *h,
     e->done_data = data;
     e->time_scale = cfg->time_scale ? *cfg->time_scale : (sf_time_scale){1.0, 1.0};
     e->mocks = cfg->mock_case ? sf_mock_run_new(cfg->mock_case) : NULL;
+    e->observer = cfg->observer;
+    e->variables = json_incref(cfg->variables);
     sf_summary_init(&e->summary);
     uv_timer_init(loop, &e->start_timer);
     uv_timer_init(loop, &e->timeout_timer);
@@ -731,6 +741,7 @@ void sf_exec_free(sf_exec *e)
         free(err);
     }
     json_decref(e->input);
+    json_decref(e->variables);
     json_decref(e->context_base);
     sf_replay_free(e->replay);
     sf_mock_run_free(e->mocks);

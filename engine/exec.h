@@ -39,6 +39,11 @@ typedef struct sf_exec_config {
      * for real), and how fast time passes (NULL: real time). */
     const sf_mock_case *mock_case;
     const struct sf_time_scale *time_scale;
+    /* TestState: an observer of the top-level machine's states (borrowed,
+     * see sf_cursor_observer; NULL: none), and the workflow variables the
+     * execution starts with (a JSON object, borrowed; NULL: none). */
+    const sf_cursor_observer *observer;
+    json_t *variables;
 } sf_exec_config;
 
 /* Test mode's clock: `wait` multiplies every Wait (the time left until a

@@ -124,5 +124,6 @@ int sf_cmd_list(int argc, char **argv);
 int sf_cmd_graph(int argc, char **argv);
 int sf_cmd_resume(int argc, char **argv);
 int sf_cmd_replay(int argc, char **argv);
+int sf_cmd_test_state(int argc, char **argv);
 
 #endif
