@@ -47,6 +47,7 @@ static const struct {
     {"replay", sf_cmd_replay, "redrive a failed execution from where it failed"},
     {"redrive", sf_cmd_replay, "the same as replay (the AWS name)"},
     {"resume", sf_cmd_resume, "continue executions cut off by a crash"},
+    {"test", sf_cmd_test, "run state machine test files (*.test.json) and report"},
 };
 
 static void usage(FILE *out)
