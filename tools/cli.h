@@ -93,8 +93,8 @@ int sf_cli_load_summary(const char *store, const char *name, sf_summary *s, json
 /* The same for `resume` and `replay` (cmd names the command), which must
  * not act on such a history: it is refused with a message and exit status
  * 4 (store error), and nothing is loaded. */
-int sf_cli_load_for_continuing(const char *cmd, const char *store, const char *name, sf_summary *s,
-                               json_t **events);
+int sf_cli_load_for_continuing(const char *cmd, const char *store, const char *name,
+                               sf_summary *s, json_t **events);
 
 /* Print an execution: JSON DescribeExecution, or text for people. */
 void sf_cli_print_execution(const sf_summary *s, sf_format format, const char *store);
