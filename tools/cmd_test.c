@@ -339,7 +339,7 @@ static void free_source(test_source *s)
 /* Compile the definition for one test, with its mock case. */
 static bool prepare_run(test_run *t)
 {
-    const test_source *s = t->source;
+    test_source *s = t->source;
     char *err = NULL;
     if (t->spec->test_case) {
         t->mock_case = sf_mock_config_case(s->mocks, s->machine, t->spec->test_case, &err);
@@ -356,6 +356,7 @@ static bool prepare_run(test_run *t)
         sf_definition_parse_ex(s->def_text, s->def_len, s->def_path, sf_state_types, &load, &diags);
     bool ok = t->def && !diags.errors;
     if (!ok) {
+        t->source->broken = true;
         sf_cli_print_diags(stderr, s->def_path, &diags);
         invalid("%s: the definition %s is invalid (%zu error(s)); no test ran", s->path,
                 s->def_path, diags.errors ? diags.errors : 1);
@@ -472,7 +473,7 @@ static int load_all(test_session *ss)
             t->full_name = full;
             double wait = ss->opts.has_wait_scale ? ss->opts.wait_scale : spec->wait_scale;
             t->scale = (sf_time_scale){.wait = wait, .timeout = 1};
-            if (!prepare_run(t))
+            if (s->broken || !prepare_run(t))
                 status = SF_EXIT_INVALID_DEFINITION;
         }
     }

@@ -17,8 +17,10 @@
  * output or error of the wrong outcome says nothing new); the message
  * shows the error and cause, and the path taken.
  *
- * Messages quote values as compact JSON, cut at 200 characters.
+ * Messages quote values as compact JSON, cut at 200 characters; a member
+ * that is not there is "(absent)".
  */
+#include "engine/json_alloc.h"
 #include "engine/json_util.h"
 #include "engine/store/history.h"
 #include "engine/store/store.h"
@@ -41,15 +43,19 @@ static void add_failure(test_run *t, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Compact JSON of v (borrowed), cut to QUOTE_MAX characters; "nothing"
+/* Compact JSON of v (borrowed), cut to QUOTE_MAX characters; "(absent)"
  * for NULL. */
 static char *quote(const json_t *v)
 {
     if (!v)
-        return sf_strdup("nothing");
-    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (s && strlen(s) > QUOTE_MAX)
-        strcpy(s + QUOTE_MAX - 3, "...");
+        return sf_strdup("(absent)");
+    char *s = sf_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (s && strlen(s) > QUOTE_MAX) {
+        size_t cut = QUOTE_MAX - 3;
+        while (cut && ((unsigned char)s[cut] & 0xC0) == 0x80)
+            cut--; /* not inside a UTF-8 sequence */
+        strcpy(s + cut, "...");
+    }
     char *out = sf_strdup(s ? s : "?");
     free(s);
     return out;

@@ -34,10 +34,11 @@ typedef struct test_source {
     char *machine;    /* the state machine's name (mock config lookup, ARNs) */
     struct sf_resources *resources;
     sf_mock_config *mocks;
+    bool broken; /* its definition did not compile: said once, not per test */
 } test_source;
 
 typedef struct test_run {
-    const test_source *source;
+    test_source *source;
     const sf_test_spec *spec;
     char *full_name; /* "FILE > NAME": what --filter matches */
     sf_definition *def;
