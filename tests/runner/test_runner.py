@@ -18,6 +18,7 @@ usage: test_runner.py STEPFN_BINARY
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -296,6 +297,29 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual((t["file"], t["name"], t["result"]),
                          ("suites/fail/mistakes.test.json", "wrong error", "FAIL"))
         self.assertEqual(t["failures"], [FAIL_LINES["wrong error"]])
+
+
+class ReadmeExampleTest(unittest.TestCase):
+    """README.md's "Testing state machines" example, run as printed there."""
+
+    def test_the_readme_example_runs_as_shown(self):
+        with open(os.path.join(HERE, "..", "..", "README.md"), encoding="utf-8") as fh:
+            text = fh.read()
+        section = text[text.index("## Testing state machines"):]
+        section = section[:section.index("\n## ", 1)]
+        files = re.findall(r"```json (\S+)\n(.*?)```", section, re.S)
+        self.assertEqual([name for name, _ in files],
+                         ["payment.asl.json", "mocks.json", "payment.test.json"])
+        shown = re.search(r"```\n\$ stepfn test payment.test.json\n(.*?)```", section, re.S)
+        with tempfile.TemporaryDirectory(prefix="stepfn-readme-") as d:
+            for name, body in files:
+                with open(os.path.join(d, name), "w", encoding="utf-8") as fh:
+                    fh.write(body)
+            p = subprocess.run([STEPFN, "test", "payment.test.json"], capture_output=True,
+                               text=True, cwd=d, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual([strip_time(l) for l in p.stdout.splitlines()],
+                         [strip_time(l) for l in shown.group(1).splitlines()])
 
 
 def main():
