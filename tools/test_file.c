@@ -188,7 +188,7 @@ static bool check_expect(parser *p, json_t *e, const char *ptr)
     return ok;
 }
 
-/* Member by member: the test's own expect over the file's. */
+/* The members of an expect object (already checked) into x. */
 static void merge_expect(sf_test_expect *x, json_t *e)
 {
     if (!e)
@@ -214,27 +214,69 @@ static void merge_expect(sf_test_expect *x, json_t *e)
         x->state_outputs = v;
 }
 
-/* The merged expectation must be possible: a status of its own, and no
- * output for an execution that does not succeed. */
-static bool settle_expect(parser *p, sf_test_expect *x, const char *ptr)
+static bool expects_failure(const sf_test_expect *x)
 {
-    bool failure_expected = x->error || x->cause || x->cause_contains;
-    if (!x->status)
-        x->status = failure_expected ? "FAILED" : "SUCCEEDED";
+    return x->error || x->cause || x->cause_contains;
+}
+
+static bool expects_output(const sf_test_expect *x)
+{
+    return x->output || x->output_contains;
+}
+
+/* The status a test expects: its own, else what its own expectations
+ * imply (an error or cause: FAILED; an output: SUCCEEDED), else the
+ * default's, else what the default's imply, else SUCCEEDED. */
+static const char *expected_status(const sf_test_expect *own, const sf_test_expect *dflt)
+{
+    if (own->status)
+        return own->status;
+    if (expects_failure(own))
+        return "FAILED";
+    if (expects_output(own))
+        return "SUCCEEDED";
+    if (dflt->status)
+        return dflt->status;
+    return expects_failure(dflt) ? "FAILED" : "SUCCEEDED";
+}
+
+/* A test's expectation from the file's defaults and its own: the own win
+ * member by member, and a default that cannot hold for the test's status
+ * is left out (a default output for a test that expects a failure, a
+ * default error for one that expects success), so defaults can serve the
+ * succeeding and the failing tests of one file. The test's own
+ * expectations must not contradict each other. */
+static bool settle_expect(parser *p, const sf_test_expect *own, const sf_test_expect *dflt,
+                          sf_test_expect *x, const char *ptr)
+{
+    x->status = expected_status(own, dflt);
     bool succeeded = strcmp(x->status, "SUCCEEDED") == 0;
     char *at = sf_pointer_join(ptr, "expect");
     bool ok = true;
-    if (succeeded && failure_expected)
+    if (succeeded && expects_failure(own))
         ok = fail(p, at,
                   "an error or cause is expected, but status SUCCEEDED (a succeeded execution "
                   "has neither)");
-    else if (!succeeded && (x->output || x->output_contains))
+    else if (!succeeded && expects_output(own))
         ok = fail(p, at,
                   "an output is expected, but status %s (only a succeeded execution "
                   "has an output)",
                   x->status);
     free(at);
-    return ok;
+    if (!ok)
+        return false;
+#define SF_PICK(member, applies)                                                                   \
+    x->member = own->member ? own->member : (applies) ? dflt->member : NULL
+    SF_PICK(output, succeeded);
+    SF_PICK(output_contains, succeeded);
+    SF_PICK(error, !succeeded);
+    SF_PICK(cause, !succeeded);
+    SF_PICK(cause_contains, !succeeded);
+    SF_PICK(path, true);
+    SF_PICK(attempts, true);
+    SF_PICK(state_outputs, true);
+#undef SF_PICK
+    return true;
 }
 
 static const char *const test_fields[] = {"name",      "comment", "input", "testCase",
@@ -280,7 +322,9 @@ static bool parse_test(parser *p, const sf_test_file *f, json_t *top, json_t *t,
         free(at);
         return false;
     }
-    merge_expect(&out->expect, json_object_get(top, "expect"));
+    /* A single test's expect is its own; in tests, the top one is the default. */
+    sf_test_expect own = {0}, dflt = {0};
+    merge_expect(t ? &dflt : &own, json_object_get(top, "expect"));
     if (t) {
         json_t *e = json_object_get(t, "expect");
         char *at = sf_pointer_join(ptr, "expect");
@@ -288,10 +332,10 @@ static bool parse_test(parser *p, const sf_test_file *f, json_t *top, json_t *t,
         free(at);
         if (!ok)
             return false;
-        merge_expect(&out->expect, e);
+        merge_expect(&own, e);
     }
     out->input = input ? json_incref(input) : json_object();
-    return settle_expect(p, &out->expect, ptr);
+    return settle_expect(p, &own, &dflt, &out->expect, ptr);
 }
 
 static bool parse_tests(parser *p, sf_test_file *f, const char *default_name)
@@ -301,6 +345,12 @@ static bool parse_tests(parser *p, sf_test_file *f, const char *default_name)
     json_t *e = json_object_get(top, "expect");
     if (e && !check_expect(p, e, "/expect"))
         return false;
+    if (e && tests) { /* the defaults must not contradict each other either */
+        sf_test_expect d = {0}, none = {0}, settled = {0};
+        merge_expect(&d, e);
+        if (!settle_expect(p, &d, &none, &settled, ""))
+            return false;
+    }
     if (!tests) {
         f->tests = sf_calloc(1, sizeof *f->tests);
         f->count = 1;
