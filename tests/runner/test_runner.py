@@ -171,6 +171,35 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(sum(e["type"] == "TaskSucceeded" for e in events), 5)
         self.assertEqual(events[-1]["type"], "ExecutionSucceeded")
 
+    def test_real_tasks_run_through_the_resource_map_beside_mocked_ones(self):
+        # Echo really runs (cat, through the map); Charge is mocked.
+        self.write("r/m.asl.json", {"StartAt": "Echo", "States": {
+            "Echo": {"Type": "Task", "Resource": "echo", "ResultPath": "$.echoed",
+                     "Next": "Charge"},
+            "Charge": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                       "ResultPath": "$.sent", "End": True}}})
+        self.write("r/map.json", {"echo": {"exec": ["cat"]}})
+        self.write("r/mocks.json", {
+            "StateMachines": {"m": {"TestCases": {"Sent": {"Charge": "Ok"}}}},
+            "MockedResponses": {"Ok": {"0": {"Return": {"MessageId": "1"}}}}})
+        self.write("r/r.test.json", {
+            "definition": "m.asl.json", "resources": "map.json", "mockConfig": "mocks.json",
+            "testCase": "Sent", "input": {"n": 1},
+            "expect": {"output": {"n": 1, "echoed": {"n": 1}, "sent": {"MessageId": "1"}}}})
+        p = self.stepfn(os.path.join(self.dir, "r"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(p.stdout.splitlines()[-1], "1 passed, 0 failed")
+
+    def test_an_unmocked_task_stepfn_cannot_call_fails_its_test(self):
+        self.write("u/m.asl.json", {"StartAt": "Send", "States": {
+            "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+                     "End": True}}})
+        self.write("u/u.test.json", {"definition": "m.asl.json"})
+        p = self.stepfn(os.path.join(self.dir, "u"))
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("expected status SUCCEEDED, got FAILED", p.stdout)
+        self.assertIn("mock the state", p.stdout)
+
     # ---- failing ----
 
     def test_failing_suite_says_what_differed(self):
