@@ -190,6 +190,18 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual(p.stdout.splitlines()[-1], "1 passed, 0 failed")
 
+    def test_timeouts_keep_real_time(self):
+        # A wait scale of 0 does not make the machine's TimeoutSeconds pass at once.
+        self.write("t/m.asl.json", {"TimeoutSeconds": 1, "StartAt": "Nap", "States": {
+            "Nap": {"Type": "Task", "Resource": "sleeper", "End": True}}})
+        self.write("t/map.json", {"sleeper": {"exec": ["sleep", "30"]}})
+        self.write("t/t.test.json", {"definition": "m.asl.json", "resources": "map.json",
+                                     "expect": {"status": "TIMED_OUT", "path": ["Nap"]}})
+        p = self.stepfn(os.path.join(self.dir, "t"))
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertGreaterEqual(p.wall, 0.9)
+        self.assertLess(p.wall, 10)
+
     def test_an_unmocked_task_stepfn_cannot_call_fails_its_test(self):
         self.write("u/m.asl.json", {"StartAt": "Send", "States": {
             "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
