@@ -43,7 +43,7 @@
 
 static const char test_help[] =
     "usage: stepfn test [DIR|FILE...] [--filter TEXT] [--junit FILE] [--wait-scale F]\n"
-    "                   [--store DIR] [--format text|json]\n"
+    "                   [--timeout SECONDS] [--store DIR] [--format text|json]\n"
     "\n"
     "Runs state machine test files (README.md, \"Testing state machines\"): each\n"
     "test runs its definition with its input (Task states mocked from a\n"
@@ -58,6 +58,8 @@ static const char test_help[] =
     "  --junit FILE        also write the results as JUnit XML\n"
     "  --wait-scale F      multiply Waits and Retry back-offs by F (default 0: they pass\n"
     "                      at once, or the file's waitScale); timeouts keep real time\n"
+    "  --timeout SECONDS   abort the tests still running after SECONDS of real time\n"
+    "                      (each fails; default: no limit)\n"
     "  --store DIR         keep the executions in DIR (default: a temporary store,\n"
     "                      removed afterwards)\n"
     "  --format text|json  a line per test and a summary (default), or one JSON "
@@ -74,6 +76,7 @@ typedef struct test_options {
     const char *store;
     bool has_wait_scale;
     double wait_scale;
+    double timeout; /* seconds; 0: none */
     sf_format format;
 } test_options;
 
@@ -102,6 +105,11 @@ static int parse_test_args(int argc, char **argv, test_options *o)
                 (end == a.value || *end || !(o->wait_scale >= 0) || o->wait_scale > 1e6))
                 return sf_cli_usage_error("test", "--wait-scale must be a number from 0 up");
             o->has_wait_scale = true;
+        } else if (sf_args_option(&a, "--timeout")) {
+            char *end;
+            o->timeout = a.failed ? 0 : strtod(a.value, &end);
+            if (!a.failed && (end == a.value || *end || !(o->timeout > 0) || o->timeout > 1e7))
+                return sf_cli_usage_error("test", "--timeout must be a number of seconds above 0");
         } else if (sf_args_option(&a, "--format")) {
             if (!a.failed && !sf_cli_parse_format("test", a.value, &o->format))
                 return SF_EXIT_USAGE;
@@ -393,6 +401,8 @@ static void on_test_done(sf_exec *e, void *data)
 {
     test_run *t = data;
     t->end_ns = uv_hrtime();
+    if (t->clock && --t->clock->live == 0)
+        uv_timer_stop(&t->clock->timer); /* lets the loop end */
     sf_runner_exec_done(e, t->runner);
 }
 
@@ -422,6 +432,21 @@ static void start_run(test_run *t, sf_runner *runner, const char *store)
         close(lock);
     }
     t->store_error = err ? err : sf_strdup("the execution could not be created");
+}
+
+/* --timeout: abort what is still running (each such test fails). */
+static void on_timeout(uv_timer_t *timer)
+{
+    test_clock *clock = timer->data;
+    for (size_t i = 0; i < clock->count; i++) {
+        test_run *t = &clock->runs[i];
+        if (t->exec && !t->end_ns) {
+            t->cut_off = true;
+            char *cause = sf_asprintf("the test ran longer than --timeout %g s", clock->seconds);
+            sf_exec_abort(t->exec, "States.Aborted", cause);
+            free(cause);
+        }
+    }
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -499,9 +524,18 @@ static int run_all(test_session *ss)
         store = sf_strdup(ss->opts.store);
     }
     sf_runner *runner = sf_runner_new("test");
-    for (size_t i = 0; i < ss->run_count; i++)
+    test_clock clock = {.runs = ss->runs, .count = ss->run_count, .seconds = ss->opts.timeout};
+    uv_timer_init(sf_runner_loop(runner), &clock.timer);
+    clock.timer.data = &clock;
+    for (size_t i = 0; i < ss->run_count; i++) {
+        ss->runs[i].clock = ss->opts.timeout ? &clock : NULL;
         start_run(&ss->runs[i], runner, store);
+        clock.live += ss->runs[i].exec != NULL;
+    }
+    if (ss->opts.timeout && clock.live)
+        uv_timer_start(&clock.timer, on_timeout, (uint64_t)(ss->opts.timeout * 1000.0), 0);
     uv_run(sf_runner_loop(runner), UV_RUN_DEFAULT);
+    uv_close((uv_handle_t *)&clock.timer, NULL); /* closed by sf_runner_free's last turn */
     for (size_t i = 0; i < ss->run_count; i++)
         sf_test_run_evaluate(&ss->runs[i]);
     sf_test_report_options ro = {

@@ -289,6 +289,10 @@ void sf_test_run_evaluate(test_run *t)
         add_failure(t, "not run: %s", t->store_error);
         return;
     }
+    if (t->cut_off) {
+        add_failure(t, "did not end within --timeout %g s (aborted)", t->clock->seconds);
+        return;
+    }
     const sf_test_expect *x = &t->spec->expect;
     const sf_summary *s = sf_exec_summary(t->exec);
     char *path = sf_store_file(t->exec_dir, "history.jsonl");

@@ -37,6 +37,14 @@ typedef struct test_source {
     bool broken; /* its definition did not compile: said once, not per test */
 } test_source;
 
+/* --timeout's timer, and how many of the runs it watches are still going. */
+typedef struct test_clock {
+    uv_timer_t timer;
+    struct test_run *runs;
+    size_t count, live;
+    double seconds;
+} test_clock;
+
 typedef struct test_run {
     test_source *source;
     const sf_test_spec *spec;
@@ -50,6 +58,8 @@ typedef struct test_run {
     sf_exec *exec; /* the runner's */
     uint64_t start_ns, end_ns;
     char *store_error; /* the execution could not be created or recorded */
+    test_clock *clock; /* NULL without --timeout */
+    bool cut_off;      /* aborted by --timeout */
     /* Results, set by sf_test_run_evaluate. */
     bool passed;
     char **failures; /* one message per expectation that did not hold */

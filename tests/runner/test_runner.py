@@ -202,6 +202,23 @@ class RunnerTest(unittest.TestCase):
         self.assertGreaterEqual(p.wall, 0.9)
         self.assertLess(p.wall, 10)
 
+    def test_timeout_aborts_tests_still_running(self):
+        self.write("h/m.asl.json", {"StartAt": "Nap", "States": {
+            "Nap": {"Type": "Task", "Resource": "sleeper", "End": True}}})
+        self.write("h/map.json", {"sleeper": {"exec": ["sleep", "30"]}})
+        self.write("h/hangs.test.json", {"definition": "m.asl.json", "resources": "map.json"})
+        self.write("h/quick.test.json", {"definition": "../m/nap.asl.json"})
+        self.write("m/nap.asl.json", {"StartAt": "W", "States": {
+            "W": {"Type": "Wait", "Seconds": 4, "End": True}}})
+        p = self.stepfn(os.path.join(self.dir, "h"), "--timeout", "0.5")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertEqual([strip_time(l) for l in p.stdout.splitlines()],
+                         ["FAIL %s/h/hangs.test.json > hangs: did not end within --timeout 0.5 s "
+                          "(aborted)" % self.dir,
+                          "PASS %s/h/quick.test.json > quick" % self.dir,
+                          "1 passed, 1 failed"])
+        self.assertLess(p.wall, 5)
+
     def test_an_unmocked_task_stepfn_cannot_call_fails_its_test(self):
         self.write("u/m.asl.json", {"StartAt": "Send", "States": {
             "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
@@ -302,6 +319,7 @@ class RunnerTest(unittest.TestCase):
             (["no/such/folder"], "no/such/folder"),
             ([os.path.join(HERE, "machines")], "no *.test.json files under"),
             (["--junit"], "--junit"),
+            (["--timeout", "0"], "--timeout must be a number of seconds above 0"),
         ]:
             with self.subTest(args):
                 p = self.stepfn(*args)
