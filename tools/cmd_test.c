@@ -12,12 +12,15 @@
  *      Any problem here is exit status 3 and nothing runs;
  *   2. start every selected test as an execution on one libuv loop
  *      (tools/runner.c: SIGINT aborts them all), in a temporary store
- *      unless --store keeps them, with the test's time scale;
+ *      unless --store keeps them, with the test's time scale; --timeout
+ *      aborts what is still running after that much real time;
  *   3. once the loop is empty, read each history back and compare it with
- *      the test's expectations (test_report.c prints and writes JUnit).
+ *      the test's expectations (test_check.c; test_report.c prints and
+ *      writes JUnit).
  *
  * A test that cannot be recorded (the store failed) fails and makes the
- * exit status 4; otherwise 1 when any test failed, else 0.
+ * exit status 4; otherwise 1 when any test failed, else 0. The temporary
+ * store is removed whatever happened; a kept one keeps every execution.
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "tools/test_run.h"
@@ -524,13 +527,18 @@ static int run_all(test_session *ss)
         store = sf_strdup(ss->opts.store);
     }
     sf_runner *runner = sf_runner_new("test");
-    test_clock clock = {.runs = ss->runs, .count = ss->run_count, .seconds = ss->opts.timeout};
+    /* Counted down as tests end (even one that ended as it started) or
+     * fail to start. */
+    test_clock clock = {.runs = ss->runs,
+                        .count = ss->run_count,
+                        .live = ss->run_count,
+                        .seconds = ss->opts.timeout};
     uv_timer_init(sf_runner_loop(runner), &clock.timer);
     clock.timer.data = &clock;
     for (size_t i = 0; i < ss->run_count; i++) {
         ss->runs[i].clock = ss->opts.timeout ? &clock : NULL;
         start_run(&ss->runs[i], runner, store);
-        clock.live += ss->runs[i].exec != NULL;
+        clock.live -= ss->runs[i].exec == NULL;
     }
     if (ss->opts.timeout && clock.live)
         uv_timer_start(&clock.timer, on_timeout, (uint64_t)(ss->opts.timeout * 1000.0), 0);
