@@ -48,7 +48,7 @@ static const char test_help[] =
     "usage: stepfn test [DIR|FILE...] [--filter TEXT] [--junit FILE] [--wait-scale F]\n"
     "                   [--timeout SECONDS] [--store DIR] [--format text|json]\n"
     "\n"
-    "Runs state machine test files (README.md, \"Testing state machines\"): each\n"
+    "Runs state machine test files (README.md, \"Test files\"): each\n"
     "test runs its definition with its input (Task states mocked from a\n"
     "MockConfigFile test case when it names one) and checks the status, output,\n"
     "error, cause, the states entered and the attempts of each Task. All tests\n"

@@ -9,8 +9,7 @@
  * top-level `input`, `testCase`, `waitScale` and `expect` are then the
  * defaults every test starts from (a test's own `expect` members replace
  * the default's member by member, and a default that cannot hold for the
- * test's status is dropped: see settle_expect). README.md, "Testing state
- * machines",
+ * test's status is dropped: see settle_expect). README.md, "Test files",
  * documents every field with an example.
  *
  * Everything a typo could hide is refused here, with the JSON Pointer of

@@ -359,12 +359,12 @@ class RunnerTest(unittest.TestCase):
 
 
 class ReadmeExampleTest(unittest.TestCase):
-    """README.md's "Testing state machines" example, run as printed there."""
+    """README.md's "Test files: `stepfn test`" example, run as printed there."""
 
     def test_the_readme_example_runs_as_shown(self):
         with open(os.path.join(HERE, "..", "..", "README.md"), encoding="utf-8") as fh:
             text = fh.read()
-        section = text[text.index("## Testing state machines"):]
+        section = text[text.index("## Test files: `stepfn test`\n"):]
         section = section[:section.index("\n## ", 1)]
         files = re.findall(r"```json (\S+)\n(.*?)```", section, re.S)
         self.assertEqual([name for name, _ in files],
