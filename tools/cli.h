@@ -117,6 +117,7 @@ int sf_cli_exit_for_status(const char *status);
 
 /* Subcommands. */
 int sf_cmd_run(int argc, char **argv);
+int sf_cmd_test(int argc, char **argv);
 int sf_cmd_validate(int argc, char **argv);
 int sf_cmd_describe(int argc, char **argv);
 int sf_cmd_history(int argc, char **argv);

@@ -39,6 +39,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"run", sf_cmd_run, "run a state machine definition and record its history"},
+    {"test", sf_cmd_test, "run state machine test files (*.test.json) and report"},
     {"validate", sf_cmd_validate, "check definitions; print every problem found"},
     {"describe", sf_cmd_describe, "show an execution, shaped like DescribeExecution"},
     {"history", sf_cmd_history, "print an execution's events, as GetExecutionHistory"},

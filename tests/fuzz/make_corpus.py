@@ -234,6 +234,38 @@ def corpus_resources(cases, out):
         write(out, "map-%03d.json" % i, text)
 
 
+def corpus_testfiles(out):
+    """The test files of `stepfn test`: the runner's suites and the lab's."""
+    paths = sorted(glob.glob(os.path.join(ROOT, "tests", "runner", "suites", "*", "*.test.json")))
+    paths += sorted(glob.glob(os.path.join(ROOT, "definitions", "*", "*.test.json")))
+    for i, path in enumerate(paths[:MAX_PER_TARGET]):
+        with open(path, encoding="utf-8") as f:
+            write(out, "test-%03d.json" % i, f.read())
+
+
+def corpus_mockconfigs(out):
+    """MockConfigFiles: the runner's and the lab's, and one that mocks the
+    states of fuzz_mockconfig.c's fixed definition (A, B in a Parallel, C in
+    a Map, and the Pass state that must be refused)."""
+    paths = sorted(glob.glob(os.path.join(ROOT, "tests", "runner", "**", "mock*.json"),
+                             recursive=True))
+    paths += sorted(glob.glob(os.path.join(ROOT, "definitions", "*", "mocks.json")))
+    texts = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            texts.append(f.read())
+    texts.append(json.dumps({
+        "StateMachines": {"fixed": {"TestCases": {
+            "All": {"A": "Ok", "B": "Flaky", "C": "Ok"},
+            "PassToo": {"A": "Ok", "Pass": "Ok"}}}},
+        "MockedResponses": {
+            "Ok": {"0": {"Return": {"x": 1}}},
+            "Flaky": {"0-1": {"Throw": {"Error": "E", "Cause": "c"}}, "2": {"Return": [1, 2]}}}},
+        indent=2))
+    for i, text in enumerate(unique(texts)[:MAX_PER_TARGET]):
+        write(out, "mock-%03d.json" % i, text)
+
+
 def corpus_histories(stepfn, chosen, out):
     """Real histories of the Task-free fixed definitions, in the history
     target's format (flags byte, then the file)."""
@@ -292,7 +324,8 @@ def main():
         write(defs_dir, "%02d-%s.json" % (i, c["name"][:40]),
               json.dumps(c["definition"], indent=2, ensure_ascii=False) + "\n")
     corpus = os.path.join(HERE, "corpus")
-    targets = ["definition", "input", "jsonpath", "intrinsic", "resources", "timestamp"]
+    targets = ["definition", "input", "jsonpath", "intrinsic", "resources", "timestamp",
+               "testfile", "mockconfig"]
     if args.stepfn:
         targets.append("history")
     for t in targets:
@@ -305,6 +338,8 @@ def main():
         write(os.path.join(corpus, "intrinsic"), "call-%03d.txt" % i, text)
     corpus_timestamps(cases, os.path.join(corpus, "timestamp"))
     corpus_resources(cases, os.path.join(corpus, "resources"))
+    corpus_testfiles(os.path.join(corpus, "testfile"))
+    corpus_mockconfigs(os.path.join(corpus, "mockconfig"))
     if args.stepfn:
         corpus_histories(os.path.abspath(args.stepfn), chosen, os.path.join(corpus, "history"))
     for t in sorted(os.listdir(corpus)):

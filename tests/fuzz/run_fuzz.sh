@@ -16,7 +16,7 @@ build=${1:?usage: run_fuzz.sh BUILD_DIR SECONDS [TARGET...]}
 seconds=${2:?usage: run_fuzz.sh BUILD_DIR SECONDS [TARGET...]}
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
-targets=${*:-definition input jsonpath intrinsic history resources timestamp}
+targets=${*:-definition input jsonpath intrinsic history resources timestamp testfile mockconfig}
 
 # The longest input worth trying, and the dictionaries, per target. Lengths
 # keep each run cheap and stay below what the parsers' own limits are about
@@ -25,6 +25,7 @@ max_len() {
     case $1 in
         definition) echo 8192 ;; input) echo 4096 ;; history) echo 16384 ;;
         resources) echo 4096 ;; jsonpath | intrinsic) echo 512 ;; timestamp) echo 64 ;;
+        testfile | mockconfig) echo 4096 ;;
     esac
 }
 dicts() {
@@ -32,7 +33,8 @@ dicts() {
         definition) echo json asl jsonpath intrinsic ;; input) echo json asl ;;
         jsonpath) echo jsonpath json ;; intrinsic) echo intrinsic jsonpath json ;;
         history) echo history json asl ;; resources) echo resources json ;;
-        timestamp) echo timestamp ;;
+        timestamp) echo timestamp ;; testfile) echo testfile json ;;
+        mockconfig) echo mockconfig json ;;
     esac
 }
 
