@@ -311,6 +311,32 @@ class DynamoDBTest(unittest.TestCase):
         self.assertIn("Error Code: InvalidSignatureException", out["cause"])
         self.assertEqual([r["verdict"] for r in self.requests()], ["InvalidSignatureException"])
 
+    def test_an_unsigned_request_after_a_signed_one_carries_no_signature(self):
+        # the HTTP client reuses curl handles: signing must not stick to one.
+        # (The Wait lets the first request's handle go back to the pool
+        # before the next request takes one.)
+        defn = self.machine({
+            "Get": task("getItem", {"TableName": TABLE, "Key": {"id": {"S": "x"}}},
+                        ResultPath=None, Next="Pause"),
+            "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Plain"},
+            "Plain": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke",
+                      "Parameters": {"ApiEndpoint": self.endpoint() + "/", "Method": "POST",
+                                     "Headers": {"X-Amz-Target": "DynamoDB_20120810.GetItem"},
+                                     "RequestBody": {"TableName": TABLE}},
+                      "Catch": [{"ErrorEquals": ["States.Http.StatusCode.400"],
+                                 "ResultPath": "$.refused", "Next": "Again"}],
+                      "Next": "Again"},
+            "Again": task("getItem", {"TableName": TABLE, "Key": {"id": {"S": "x"}}},
+                          ResultPath=None, End=True)})
+        out, _ = self.run_json(defn, expect_exit=0)
+        self.assertIn("MissingAuthenticationTokenException",
+                      json.loads(out["output"])["refused"]["Cause"])
+        seen = self.requests()
+        self.assertEqual([r["verdict"] for r in seen],
+                         ["ok", "MissingAuthenticationTokenException", "ok"])
+        self.assertNotIn("authorization", seen[1]["headers"])
+        self.assertNotIn("x-amz-date", seen[1]["headers"])
+
     def test_session_token_is_sent_and_signed(self):
         defn = self.machine({"Get": task("getItem", {"TableName": TABLE,
                                                      "Key": {"id": {"S": "x"}}}, End=True)})
