@@ -148,6 +148,13 @@ bool task_aws_call(const char *resource, json_t *params, const sf_aws_config *cf
     if (!sf_aws_config_require_credentials(cfg, why))
         return false;
     char *endpoint = sf_aws_config_endpoint(cfg, svc->id);
+    if (strncmp(endpoint, "http://", 7) != 0 && strncmp(endpoint, "https://", 8) != 0) {
+        *why = sf_asprintf("the %s endpoint '%s' (AWS_ENDPOINT_URL... or the AWS config file) is "
+                           "not an http:// or https:// URL",
+                           svc->id, endpoint);
+        free(endpoint);
+        return false;
+    }
     memset(call, 0, sizeof *call);
     call->method = sf_strdup("POST");
     call->url = request_url(endpoint);

@@ -98,6 +98,16 @@ static char *dup_or_null(const char *s)
     return s ? sf_strdup(s) : NULL;
 }
 
+/* A key or token goes into a request header: a control character (a line
+ * break from a continued setting, say) would end the header early. */
+static bool header_safe(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; s && *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
 /* The key pair of one source, all or nothing. where names the source. */
 static bool take_keys(sf_aws_config *cfg, const char *id, const char *secret, const char *token,
                       const char *where, const char *id_name, const char *secret_name, char **why)
@@ -107,6 +117,12 @@ static bool take_keys(sf_aws_config *cfg, const char *id, const char *secret, co
     if (!id || !secret) {
         *why = sf_asprintf("%s has %s but no %s; give both", where, id ? id_name : secret_name,
                            id ? secret_name : id_name);
+        return false;
+    }
+    if (!header_safe(id) || !header_safe(secret) || !header_safe(token)) {
+        *why = sf_asprintf("%s: the access key, secret key or session token has a line break "
+                           "or another control character",
+                           where);
         return false;
     }
     cfg->access_key_id = sf_strdup(id);

@@ -35,7 +35,9 @@
  * Failure cases (sf_aws_config_load returns false, *why says it): a
  * malformed file, with its path and line (aws_ini.h); AWS_ACCESS_KEY_ID
  * without AWS_SECRET_ACCESS_KEY or the reverse, and the same in a
- * profile; a profile named by AWS_PROFILE that is in neither file. Having
+ * profile; a key or token with a control character in it (a continued
+ * setting's line break), which could not go into a header; a profile
+ * named by AWS_PROFILE that is in neither file. Having
  * no credentials at all is not a load error: only a call that needs them
  * fails, through sf_aws_config_require_credentials.
  *

@@ -336,6 +336,23 @@ static void a_named_profile_that_is_nowhere_is_refused(void **state)
     free(why);
 }
 
+static void keys_with_line_breaks_are_refused(void **state)
+{
+    fixture *f = *state;
+    /* a continued setting's value spans lines: it cannot become a header */
+    write_file(f, ".aws/credentials",
+               "[default]\naws_access_key_id = K\n"
+               "aws_secret_access_key = s\naws_session_token = a\n  b\n");
+    const char *env[] = {f->home_env, NULL};
+    char *why = load_error(env);
+    char *want = sf_asprintf("%s/.aws/credentials [default]: the access key, secret key or "
+                             "session token has a line break or another control character",
+                             f->home);
+    assert_string_equal(why, want);
+    free(want);
+    free(why);
+}
+
 /* ---- Region ---- */
 
 static void region_from_aws_region_then_aws_default_region_then_profile(void **state)
@@ -549,6 +566,7 @@ int main(void)
         T(half_a_key_pair_in_the_environment_is_refused),
         T(half_a_key_pair_in_a_profile_is_refused),
         T(a_named_profile_that_is_nowhere_is_refused),
+        T(keys_with_line_breaks_are_refused),
         T(region_from_aws_region_then_aws_default_region_then_profile),
         T(profile_default_may_be_spelled_profile_default),
         T(a_config_profile_needs_the_profile_prefix),

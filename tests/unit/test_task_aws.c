@@ -119,6 +119,25 @@ static void no_credentials_no_request(void **state)
     sf_aws_config_clear(&cfg);
 }
 
+static void an_endpoint_that_is_not_http_is_refused(void **state)
+{
+    (void)state;
+    const char *env[] = {"AWS_ACCESS_KEY_ID=AK", "AWS_SECRET_ACCESS_KEY=SK",
+                         "AWS_ENDPOINT_URL_DYNAMODB=file:///etc/passwd", NULL};
+    sf_aws_config cfg;
+    char *why = NULL;
+    assert_true(sf_aws_config_load(&cfg, env, &why));
+    json_t *params = json_object();
+    task_http_call call;
+    sf_http_aws_sigv4 sig;
+    assert_false(task_aws_call(PUT, params, &cfg, &call, &sig, &why));
+    assert_string_equal(why, "the dynamodb endpoint 'file:///etc/passwd' (AWS_ENDPOINT_URL... or "
+                             "the AWS config file) is not an http:// or https:// URL");
+    free(why);
+    json_decref(params);
+    sf_aws_config_clear(&cfg);
+}
+
 static void the_result_is_the_body_with_the_sdk_metadata(void **state)
 {
     (void)state;
@@ -216,6 +235,7 @@ int main(void)
         cmocka_unit_test(the_request_is_the_parameters_signed_for_dynamodb),
         cmocka_unit_test(an_endpoint_with_a_path_is_used_as_it_is),
         cmocka_unit_test(no_credentials_no_request),
+        cmocka_unit_test(an_endpoint_that_is_not_http_is_refused),
         cmocka_unit_test(the_result_is_the_body_with_the_sdk_metadata),
         cmocka_unit_test(modeled_errors_keep_their_name),
         cmocka_unit_test(other_errors_are_the_sdk_catch_all),
