@@ -504,7 +504,12 @@ static void record_scheduled(task_attempt *a, const sf_text *params)
 {
     sf_text d = {0};
     open_event_details(a, &d);
-    SF_TEXT_PUT_LITERAL(&d, ",\"region\":\"us-east-1\",\"parameters\":");
+    /* An AWS integration is called in the region the AWS settings give;
+     * everything else runs "in" stepfn's us-east-1. */
+    const char *region = a->aws_sig.region ? a->aws_sig.region : "us-east-1";
+    SF_TEXT_PUT_LITERAL(&d, ",\"region\":");
+    sf_text_put_string(&d, region, strlen(region));
+    SF_TEXT_PUT_LITERAL(&d, ",\"parameters\":");
     sf_text_put(&d, params->data, params->len);
     if (a->timeout_seconds > 0) {
         SF_TEXT_PUT_LITERAL(&d, ",\"timeoutInSeconds\":");

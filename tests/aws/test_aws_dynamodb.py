@@ -247,6 +247,7 @@ class DynamoDBTest(unittest.TestCase):
                          [("dynamodb", "putItem"), ("dynamodb", "getItem"),
                           ("dynamodb", "updateItem"), ("dynamodb", "updateItem"),
                           ("dynamodb", "deleteItem"), ("dynamodb", "getItem")])
+        self.assertEqual({d["region"] for d in scheduled}, {"us-east-1"})
         self.assertEqual(json.loads(scheduled[0]["parameters"]),
                          {"TableName": TABLE, "Item": {"id": {"S": "order-1"},
                                                        "total": {"N": "10"},
@@ -369,6 +370,7 @@ class DynamoDBTest(unittest.TestCase):
         self.assertEqual(seen["verdict"], "ok")
         self.assertIn("Credential=%s/" % KEY_ID, seen["headers"]["authorization"])
         self.assertIn("/eu-west-3/dynamodb/aws4_request", seen["headers"]["authorization"])
+        self.assertEqual(self.of_type("TaskScheduled")[0]["region"], "eu-west-3")
 
     def test_no_credentials_fail_the_task_as_it_starts(self):
         defn = self.machine({"Get": task("getItem", {"TableName": TABLE, "Key": {}}, End=True)})
