@@ -10,6 +10,9 @@
 #include "engine/xalloc.h"
 
 #include <stdlib.h>
+#include <unistd.h>
+
+extern char **environ;
 
 sf_loop_context *sf_loop_context_get(uv_loop_t *loop)
 {
@@ -29,12 +32,25 @@ sf_http_client *sf_loop_http_client(uv_loop_t *loop)
     return ctx->http;
 }
 
+const sf_aws_config *sf_loop_aws_config(uv_loop_t *loop, const char **why)
+{
+    sf_loop_context *ctx = sf_loop_context_get(loop);
+    if (!ctx->aws_loaded) {
+        ctx->aws_loaded = true;
+        sf_aws_config_load(&ctx->aws, (const char *const *)environ, &ctx->aws_error);
+    }
+    *why = ctx->aws_error;
+    return ctx->aws_error ? NULL : &ctx->aws;
+}
+
 void sf_loop_context_close(uv_loop_t *loop)
 {
     sf_loop_context *ctx = loop->data;
     if (!ctx)
         return;
     sf_http_client_close(ctx->http);
+    sf_aws_config_clear(&ctx->aws);
+    free(ctx->aws_error);
     free(ctx);
     loop->data = NULL;
 }

@@ -27,6 +27,11 @@
  * The same happens when the engine cancels the state (execution aborted or
  * timed out, sibling branch failed).
  *
+ * AWS service integrations (task_aws.c) are HTTP requests too, signed
+ * with the credentials the environment and ~/.aws give stepfn
+ * (engine/aws/aws_config.h); the request carries the task's effective
+ * Parameters as they are.
+ *
  * Credentials is accepted and ignored, with a warning: tasks run with
  * stepfn's own permissions.
  */
@@ -191,6 +196,8 @@ typedef struct task_attempt {
     long long timeout_seconds, heartbeat_seconds;
     sf_process *process;
     sf_http_request *request;
+    task_http_call aws_call;   /* an AWS integration's request (TASK_AWS) */
+    sf_http_aws_sigv4 aws_sig; /* its signing; strings borrowed from the loop's settings */
     uv_timer_t timeout_timer, heartbeat_timer;
     int open_timers;
 } task_attempt;
@@ -221,6 +228,7 @@ static void timer_closed(uv_handle_t *h)
     task_attempt *a = h->data;
     if (--a->open_timers == 0) {
         task_target_clear(&a->target);
+        task_http_call_clear(&a->aws_call);
         free(a);
     }
 }
@@ -341,8 +349,7 @@ static void start_timers(task_attempt *a, bool heartbeats)
 {
     if (a->timeout_seconds > 0)
         uv_timer_start(&a->timeout_timer, timeout_fired,
-                       sf_exec_timeout_ms(a->cursor->exec, (double)a->timeout_seconds * 1000.0),
-                       0);
+                       sf_exec_timeout_ms(a->cursor->exec, (double)a->timeout_seconds * 1000.0), 0);
     if (heartbeats)
         heartbeat_received(a);
 }
@@ -390,6 +397,8 @@ static void http_done(void *data, const sf_http_response *resp)
         task_http_transport_error(resp, &err);
     else if (a->impl->kind == TASK_HTTP_INVOKE)
         result = task_http_invoke_result(resp, &err);
+    else if (a->impl->kind == TASK_AWS)
+        result = task_aws_result(a->impl->resource, resp, &err);
     else
         result = task_http_post_result(resp, a->target.url, &err);
     repair_cause(&err);
@@ -450,7 +459,8 @@ static bool start_program(task_attempt *a, json_t *payload, char **why)
 
 static void start_request(task_attempt *a, const task_http_call *call)
 {
-    bool invoke = a->impl->kind == TASK_HTTP_INVOKE;
+    bool aws = a->impl->kind == TASK_AWS;
+    bool invoke = a->impl->kind == TASK_HTTP_INVOKE || aws;
     sf_http_options o = {
         .method = call->method,
         .url = call->url,
@@ -460,6 +470,7 @@ static void start_request(task_attempt *a, const task_http_call *call)
         .response_limit = TASK_HTTP_RESPONSE_LIMIT,
         .connect_timeout_ms = HTTP_CONNECT_TIMEOUT_MS,
         .total_timeout_ms = invoke ? HTTP_INVOKE_TIMEOUT_MS : 0,
+        .aws_sigv4 = aws ? &a->aws_sig : NULL,
     };
     sf_http_client *client = sf_loop_http_client(sf_cursor_loop(a->cursor));
     a->request = sf_http_request_start(client, &o, http_done, a);
@@ -493,7 +504,12 @@ static void record_scheduled(task_attempt *a, const sf_text *params)
 {
     sf_text d = {0};
     open_event_details(a, &d);
-    SF_TEXT_PUT_LITERAL(&d, ",\"region\":\"us-east-1\",\"parameters\":");
+    /* An AWS integration is called in the region the AWS settings give;
+     * everything else runs "in" stepfn's us-east-1. */
+    const char *region = a->aws_sig.region ? a->aws_sig.region : "us-east-1";
+    SF_TEXT_PUT_LITERAL(&d, ",\"region\":");
+    sf_text_put_string(&d, region, strlen(region));
+    SF_TEXT_PUT_LITERAL(&d, ",\"parameters\":");
     sf_text_put(&d, params->data, params->len);
     if (a->timeout_seconds > 0) {
         SF_TEXT_PUT_LITERAL(&d, ",\"timeoutInSeconds\":");
@@ -559,6 +575,18 @@ static bool resolve_lambda_invoke(task_attempt *a, json_t *input, json_t **paylo
     return task_target_for_function(def, fn, &a->target, why);
 }
 
+/* An AWS integration's signed request, from the loop's AWS settings. */
+static bool resolve_aws(task_attempt *a, json_t *input, char **why)
+{
+    const char *settings_error = NULL;
+    const sf_aws_config *cfg = sf_loop_aws_config(sf_cursor_loop(a->cursor), &settings_error);
+    if (!cfg) {
+        *why = sf_strdup(settings_error);
+        return false;
+    }
+    return task_aws_call(a->impl->resource, input, cfg, &a->aws_call, &a->aws_sig, why);
+}
+
 /* Where the attempt goes and what it sends; false with *why when the
  * target cannot be resolved. */
 static bool resolve_target(task_attempt *a, json_t *input, json_t **payload, char **why)
@@ -581,6 +609,8 @@ static bool resolve_target(task_attempt *a, json_t *input, json_t **payload, cha
         return true;
     case TASK_HTTP_INVOKE:
         return true;
+    case TASK_AWS:
+        return resolve_aws(a, input, why);
     default:
         *why = sf_asprintf("stepfn cannot call the Resource '%s' (state '%s'); mock the state in "
                            "a --mock-config test case to run it",
@@ -612,7 +642,9 @@ static bool invoke(task_attempt *a, json_t *payload, task_http_call *call, char 
 {
     if (a->target.argv)
         return start_program(a, payload, why);
-    if (a->target.url)
+    if (a->impl->kind == TASK_AWS)
+        call = &a->aws_call;
+    else if (a->target.url)
         task_http_post_call(a->target.url, a->target.headers, payload, call);
     start_request(a, call);
     return true;

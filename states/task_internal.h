@@ -5,6 +5,7 @@
  *   task_resource.c  what a Resource string names, and where it runs
  *   task_process.c   a step program's end turned into a result or an error
  *   task_http.c      http:invoke and plain URL resources: requests and results
+ *   task_aws.c       AWS service integrations stepfn calls itself (dynamodb:*)
  *
  * Ownership: functions returning json_t * return a new reference; sf_error
  * arguments are set on failure and owned by the caller.
@@ -14,6 +15,7 @@
 
 #include <stdbool.h>
 #include <jansson.h>
+#include "engine/aws/aws_config.h"
 #include "engine/definition.h"
 #include "engine/error.h"
 #include "engine/invoke/invoke_http.h"
@@ -27,6 +29,7 @@ typedef enum task_kind {
     TASK_HTTP_INVOKE,   /* arn:aws:states:::http:invoke */
     TASK_LAMBDA_INVOKE, /* arn:aws:states:::lambda:invoke, FunctionName in Parameters */
     TASK_FUNCTION,      /* a Lambda function ARN or a name in the resource map */
+    TASK_AWS,           /* an AWS integration stepfn calls itself (task_aws.c) */
     TASK_UNSUPPORTED,   /* another service integration, or a pattern suffix */
 } task_kind;
 
@@ -111,6 +114,20 @@ json_t *task_http_post_result(const sf_http_response *resp, const char *url, sf_
  * of the connection, States.TaskFailed (naming host and reason) otherwise,
  * States.DataLimitExceeded for a body over the limit. */
 void task_http_transport_error(const sf_http_response *resp, sf_error *err);
+
+/* ---- AWS service integrations ---- */
+
+/* Whether stepfn calls this arn:aws:states::: resource itself (dynamodb:getItem, ...). */
+bool task_aws_runs(const char *resource);
+/* The signed request of such a task from its effective Parameters
+ * (borrowed); sig's strings are borrowed from cfg. False with *why when
+ * there are no credentials. */
+bool task_aws_call(const char *resource, json_t *params, const sf_aws_config *cfg,
+                   task_http_call *call, sf_http_aws_sigv4 *sig, char **why);
+/* The task's result (the response body with SdkHttpMetadata and
+ * SdkResponseMetadata), or NULL with err: the service's error as Step
+ * Functions names it ("DynamoDB.ConditionalCheckFailedException"). */
+json_t *task_aws_result(const char *resource, const sf_http_response *resp, sf_error *err);
 
 /* The result of lambda:invoke: the Lambda integration's shape around the
  * function's payload (stolen). */

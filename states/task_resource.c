@@ -8,9 +8,11 @@
  *   arn:aws:states:::http:invoke       the AWS HTTP Task (task_http.c)
  *   arn:aws:states:::lambda:invoke     Parameters.FunctionName through the map
  *   arn:aws:lambda:…:function:NAME     through the map (the payload is the result)
+ *   arn:aws:states:::dynamodb:getItem  (putItem, updateItem, deleteItem) a signed
+ *                                      request to DynamoDB (task_aws.c)
  *   any other name                     through the map, as a function name
  *
- * Anything else under arn:aws:states::: (sqs, dynamodb, .sync and
+ * Anything else under arn:aws:states::: (sqs, other dynamodb actions, .sync and
  * .waitForTaskToken patterns, …) cannot be called, but is accepted: a
  * --mock-config test case can answer it.
  *
@@ -42,6 +44,8 @@ task_kind task_kind_of(const char *r)
         return TASK_HTTP_INVOKE;
     if (strcmp(r, STATES_ARN_PREFIX "lambda:invoke") == 0)
         return TASK_LAMBDA_INVOKE;
+    if (task_aws_runs(r))
+        return TASK_AWS;
     if (strncmp(r, "arn:", 4) == 0 && strncmp(r, LAMBDA_ARN_PREFIX, strlen(LAMBDA_ARN_PREFIX)))
         return TASK_UNSUPPORTED; /* an ARN, but not a Lambda function's */
     return TASK_FUNCTION;
@@ -87,7 +91,8 @@ void task_event_names(task_kind kind, const char *resource, char **type, char **
         *event_resource = sf_strdup(resource);
         return;
     }
-    if (kind != TASK_UNSUPPORTED || strncmp(resource, STATES_ARN_PREFIX, strlen(STATES_ARN_PREFIX))) {
+    if ((kind != TASK_UNSUPPORTED && kind != TASK_AWS) ||
+        strncmp(resource, STATES_ARN_PREFIX, strlen(STATES_ARN_PREFIX))) {
         *type = sf_strdup(task_resource_type(kind));
         *event_resource = sf_strdup(task_event_resource(kind, resource));
         return;

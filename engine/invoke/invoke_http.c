@@ -103,6 +103,7 @@ struct sf_http_request {
     sf_http_client *client;
     CURL *easy;
     bool easy_reusable;             /* the transfer ended cleanly: the handle can serve another */
+    bool aws_signed;                /* the handle carries signing options (easy_give_back) */
     struct curl_slist *header_list; /* NULL: the client's default_headers are used */
     char *method, *url, *body;
     char *resp_body;
@@ -278,7 +279,7 @@ static CURL *easy_take(sf_http_client *c)
  * (method, body, headers) or point into the request (the error buffer)
  * cleared, so a reused handle behaves as a new one. POSTFIELDS comes before
  * HTTPGET because setting it makes the method POST. */
-static void easy_give_back(sf_http_client *c, CURL *e)
+static void easy_give_back(sf_http_client *c, CURL *e, bool aws_signed)
 {
     sf_curl_api *curl = &c->curl;
     if (c->idle_easy_count == IDLE_EASY_KEEP || c->closing) {
@@ -291,6 +292,12 @@ static void easy_give_back(sf_http_client *c, CURL *e)
     curl->easy_setopt(e, CURLOPT_HTTPGET, 1L);
     curl->easy_setopt(e, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
     curl->easy_setopt(e, CURLOPT_ERRORBUFFER, (char *)NULL);
+    if (aws_signed) { /* clearing AWS_SIGV4 leaves the auth method set: reset it too */
+        curl->easy_setopt(e, CURLOPT_AWS_SIGV4, (char *)NULL);
+        curl->easy_setopt(e, CURLOPT_USERNAME, (char *)NULL);
+        curl->easy_setopt(e, CURLOPT_PASSWORD, (char *)NULL);
+        curl->easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    }
     c->idle_easy[c->idle_easy_count++] = e;
 }
 
@@ -315,7 +322,7 @@ static void free_request(sf_http_request *r)
 {
     sf_http_client *c = r->client;
     if (r->easy && r->easy_reusable)
-        easy_give_back(c, r->easy);
+        easy_give_back(c, r->easy, r->aws_signed);
     else if (r->easy)
         c->curl.easy_cleanup(r->easy);
     if (r->header_list)
@@ -715,12 +722,52 @@ static void set_request_options(sf_http_request *r, const sf_http_options *o)
     curl->easy_setopt(e, CURLOPT_TIMEOUT_MS, o->total_timeout_ms > 0 ? o->total_timeout_ms : 0L);
 }
 
+/* A signed request's headers: the caller's, the session token, then
+ * User-Agent and Accept-Encoding unless given — but no "Expect:". libcurl
+ * 7.88 signs every header of the list, the empty "Expect:" that only
+ * removes curl's own too, so the signature would cover a header the server
+ * never sees and AWS would refuse it. Nothing is lost: curl asks for 100
+ * Continue only for bodies over 1 MiB, larger than any task payload. */
+static struct curl_slist *signed_header_list(sf_http_client *c, const sf_http_options *o)
+{
+    sf_curl_api *curl = &c->curl;
+    struct curl_slist *list = NULL;
+    for (size_t i = 0; o->headers && o->headers[i]; i++)
+        list = curl->slist_append(list, o->headers[i]);
+    if (o->aws_sigv4->session_token) {
+        char *token = sf_asprintf("X-Amz-Security-Token: %s", o->aws_sigv4->session_token);
+        list = curl->slist_append(list, token);
+        free(token);
+    }
+    if (!header_given(o->headers, "User-Agent"))
+        list = curl->slist_append(list, "User-Agent: stepfn/0.1");
+    if (!header_given(o->headers, "Accept-Encoding"))
+        list = curl->slist_append(list, c->accept_encoding);
+    return list;
+}
+
+/* libcurl signs (see invoke_http.h): the provider string names the
+ * region and service; the key pair goes as user name and password. */
+static void set_aws_signing(sf_http_request *r, const sf_http_aws_sigv4 *sig)
+{
+    sf_curl_api *curl = &r->client->curl;
+    char *provider = sf_asprintf("aws:amz:%s:%s", sig->region, sig->service);
+    curl->easy_setopt(r->easy, CURLOPT_AWS_SIGV4, provider); /* curl copies strings */
+    curl->easy_setopt(r->easy, CURLOPT_USERNAME, sig->access_key_id);
+    curl->easy_setopt(r->easy, CURLOPT_PASSWORD, sig->secret_access_key);
+    free(provider);
+    r->aws_signed = true;
+}
+
 /* A request without headers of its own uses the client's list as it is. */
 static void set_headers(sf_http_request *r, const sf_http_options *o)
 {
     sf_http_client *c = r->client;
     struct curl_slist *list = c->default_headers;
-    if (o->headers && o->headers[0]) {
+    if (o->aws_sigv4) {
+        r->header_list = signed_header_list(c, o);
+        list = r->header_list;
+    } else if (o->headers && o->headers[0]) {
         for (size_t i = 0; o->headers[i]; i++)
             r->header_list = c->curl.slist_append(r->header_list, o->headers[i]);
         r->header_list = default_header_list(c, r->header_list, o->headers);
@@ -753,6 +800,8 @@ sf_http_request *sf_http_request_start(sf_http_client *c, const sf_http_options 
     set_request_options(r, o);
     set_method_and_body(r, o);
     set_headers(r, o);
+    if (o->aws_sigv4)
+        set_aws_signing(r, o->aws_sigv4);
     c->curl.multi_add_handle(c->multi, r->easy); /* curl sets a 0 ms timer to begin */
     return r;
 }

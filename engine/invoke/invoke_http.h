@@ -13,6 +13,17 @@
  * optional total timeout. Sockets are close-on-exec, so step programs never
  * inherit them.
  *
+ * AWS Signature Version 4: a request whose options carry aws_sigv4 is signed
+ * by libcurl itself (CURLOPT_AWS_SIGV4 "aws:amz:REGION:SERVICE" with the key
+ * pair as CURLOPT_USERPWD), which adds X-Amz-Date and Authorization and
+ * signs the method, path, query, the body's SHA-256 and every header the
+ * request has. A session token goes out as X-Amz-Security-Token, among the
+ * signed headers. What libcurl 7.88 (Debian 12) does not do, callers must
+ * mind: it sends the query and path as given (AWS wants the query sorted
+ * by name and, outside S3, the path's escapes escaped again), and it adds
+ * no x-amz-content-sha256 for S3 (give that header: its value is then what
+ * is signed as the payload hash). Unsigned requests cost nothing more.
+ *
  * Ownership: options are copied at start. The response given to `done` is
  * borrowed for the duration of the callback. After `done`, or after
  * sf_http_request_cancel, the request handle must not be used again; `done`
@@ -29,15 +40,25 @@
 typedef struct sf_http_client sf_http_client;
 typedef struct sf_http_request sf_http_request;
 
+/* The signing of one request: strings borrowed for the call to start. */
+typedef struct sf_http_aws_sigv4 {
+    const char *region;  /* "us-east-1" */
+    const char *service; /* the signing name, "dynamodb" */
+    const char *access_key_id;
+    const char *secret_access_key;
+    const char *session_token; /* NULL: none */
+} sf_http_aws_sigv4;
+
 typedef struct sf_http_options {
     const char *method;         /* "GET", "POST", ... */
     const char *url;            /* http:// or https:// */
     const char *const *headers; /* "Name: value" lines, NULL-terminated; may be NULL */
     const char *body;           /* NULL: no body */
     size_t body_len;
-    size_t response_limit;   /* more body than this: SF_HTTP_TOO_LARGE */
-    long connect_timeout_ms; /* 0: libcurl's default */
-    long total_timeout_ms;   /* 0: none */
+    size_t response_limit;              /* more body than this: SF_HTTP_TOO_LARGE */
+    long connect_timeout_ms;            /* 0: libcurl's default */
+    long total_timeout_ms;              /* 0: none */
+    const sf_http_aws_sigv4 *aws_sigv4; /* NULL: not signed */
 } sf_http_options;
 
 typedef enum sf_http_outcome {

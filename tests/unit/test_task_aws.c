@@ -1,0 +1,246 @@
+/*
+ * test_task_aws.c — states/task_aws.c: which resources stepfn calls
+ * itself, the request a DynamoDB task sends (target, content type, body,
+ * endpoint, signing), the result's shape, and how service errors are named
+ * as Step Functions names them. The same against a real server:
+ * tests/aws/.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "states/task_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PUT "arn:aws:states:::dynamodb:putItem"
+
+static sf_http_response response(long status, const char *body, json_t *headers)
+{
+    sf_http_response r = {0};
+    r.outcome = SF_HTTP_RESPONSE;
+    r.status = status;
+    r.status_text = sf_http_reason_phrase(status);
+    r.headers = headers;
+    r.body = body;
+    r.body_len = strlen(body);
+    return r;
+}
+
+static void only_the_four_dynamodb_actions_are_called(void **state)
+{
+    (void)state;
+    assert_true(task_aws_runs("arn:aws:states:::dynamodb:getItem"));
+    assert_true(task_aws_runs(PUT));
+    assert_true(task_aws_runs("arn:aws:states:::dynamodb:updateItem"));
+    assert_true(task_aws_runs("arn:aws:states:::dynamodb:deleteItem"));
+    assert_false(task_aws_runs("arn:aws:states:::dynamodb:query"));
+    assert_false(task_aws_runs("arn:aws:states:::dynamodb:putItem.waitForTaskToken"));
+    assert_false(task_aws_runs("arn:aws:states:::aws-sdk:dynamodb:putItem"));
+    assert_int_equal(task_kind_of(PUT), TASK_AWS);
+    assert_int_equal(task_kind_of("arn:aws:states:::dynamodb:query"), TASK_UNSUPPORTED);
+    char *type, *resource;
+    task_event_names(TASK_AWS, PUT, &type, &resource);
+    assert_string_equal(type, "dynamodb");
+    assert_string_equal(resource, "putItem");
+    free(type);
+    free(resource);
+}
+
+static void the_request_is_the_parameters_signed_for_dynamodb(void **state)
+{
+    (void)state;
+    const char *env[] = {"AWS_ACCESS_KEY_ID=AK",
+                         "AWS_SECRET_ACCESS_KEY=SK",
+                         "AWS_SESSION_TOKEN=TOK",
+                         "AWS_REGION=eu-west-1",
+                         "AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000",
+                         NULL};
+    sf_aws_config cfg;
+    char *why = NULL;
+    assert_true(sf_aws_config_load(&cfg, env, &why));
+    json_t *params = json_pack("{s:s,s:{s:{s:s}}}", "TableName", "T", "Item", "id", "S", "x");
+    task_http_call call;
+    sf_http_aws_sigv4 sig;
+    assert_true(task_aws_call(PUT, params, &cfg, &call, &sig, &why));
+    assert_string_equal(call.method, "POST");
+    assert_string_equal(call.url, "http://127.0.0.1:8000/");
+    assert_string_equal(call.headers[0], "X-Amz-Target: DynamoDB_20120810.PutItem");
+    assert_string_equal(call.headers[1], "Content-Type: application/x-amz-json-1.0");
+    assert_null(call.headers[2]);
+    assert_string_equal(call.body, "{\"TableName\":\"T\",\"Item\":{\"id\":{\"S\":\"x\"}}}");
+    assert_int_equal(call.body_len, strlen(call.body));
+    assert_string_equal(sig.region, "eu-west-1");
+    assert_string_equal(sig.service, "dynamodb");
+    assert_string_equal(sig.access_key_id, "AK");
+    assert_string_equal(sig.secret_access_key, "SK");
+    assert_string_equal(sig.session_token, "TOK");
+    task_http_call_clear(&call);
+    json_decref(params);
+    sf_aws_config_clear(&cfg);
+}
+
+static void an_endpoint_with_a_path_is_used_as_it_is(void **state)
+{
+    (void)state;
+    const char *env[] = {"AWS_ACCESS_KEY_ID=AK", "AWS_SECRET_ACCESS_KEY=SK",
+                         "AWS_ENDPOINT_URL=http://127.0.0.1:4566/ddb", NULL};
+    sf_aws_config cfg;
+    char *why = NULL;
+    assert_true(sf_aws_config_load(&cfg, env, &why));
+    json_t *params = json_object();
+    task_http_call call;
+    sf_http_aws_sigv4 sig;
+    assert_true(task_aws_call(PUT, params, &cfg, &call, &sig, &why));
+    assert_string_equal(call.url, "http://127.0.0.1:4566/ddb");
+    assert_null(sig.session_token);
+    task_http_call_clear(&call);
+    json_decref(params);
+    sf_aws_config_clear(&cfg);
+}
+
+static void no_credentials_no_request(void **state)
+{
+    (void)state;
+    const char *env[] = {NULL};
+    sf_aws_config cfg;
+    char *why = NULL;
+    assert_true(sf_aws_config_load(&cfg, env, &why));
+    json_t *params = json_object();
+    task_http_call call;
+    sf_http_aws_sigv4 sig;
+    assert_false(task_aws_call(PUT, params, &cfg, &call, &sig, &why));
+    assert_non_null(strstr(why, "no AWS credentials found"));
+    free(why);
+    json_decref(params);
+    sf_aws_config_clear(&cfg);
+}
+
+static void an_endpoint_that_is_not_http_is_refused(void **state)
+{
+    (void)state;
+    const char *env[] = {"AWS_ACCESS_KEY_ID=AK", "AWS_SECRET_ACCESS_KEY=SK",
+                         "AWS_ENDPOINT_URL_DYNAMODB=file:///etc/passwd", NULL};
+    sf_aws_config cfg;
+    char *why = NULL;
+    assert_true(sf_aws_config_load(&cfg, env, &why));
+    json_t *params = json_object();
+    task_http_call call;
+    sf_http_aws_sigv4 sig;
+    assert_false(task_aws_call(PUT, params, &cfg, &call, &sig, &why));
+    assert_string_equal(why, "the dynamodb endpoint 'file:///etc/passwd' (AWS_ENDPOINT_URL... or "
+                             "the AWS config file) is not an http:// or https:// URL");
+    free(why);
+    json_decref(params);
+    sf_aws_config_clear(&cfg);
+}
+
+static void the_result_is_the_body_with_the_sdk_metadata(void **state)
+{
+    (void)state;
+    json_t *headers = json_pack("{s:[s],s:[s,s]}", "x-amzn-requestid", "RID1", "x-many", "a", "b");
+    sf_http_response r = response(200, "{\"Item\":{\"id\":{\"S\":\"x\"}}}", headers);
+    sf_error err = SF_ERROR_INIT;
+    json_t *result = task_aws_result(PUT, &r, &err);
+    assert_non_null(result);
+    json_t *want =
+        json_pack("{s:{s:{s:s}},s:{s:{s:[s],s:[s,s]},s:{s:s,s:s},s:i},s:{s:s}}", "Item", "id", "S",
+                  "x", "SdkHttpMetadata", "AllHttpHeaders", "x-amzn-requestid", "RID1", "x-many",
+                  "a", "b", "HttpHeaders", "x-amzn-requestid", "RID1", "x-many", "a",
+                  "HttpStatusCode", 200, "SdkResponseMetadata", "RequestId", "RID1");
+    assert_true(json_equal(result, want));
+    json_decref(want);
+    json_decref(result);
+    json_decref(headers);
+}
+
+static void assert_error(long status, const char *body, const char *name, const char *cause)
+{
+    json_t *headers = json_pack("{s:[s]}", "x-amzn-requestid", "RID");
+    sf_http_response r = response(status, body, headers);
+    sf_error err = SF_ERROR_INIT;
+    assert_null(task_aws_result(PUT, &r, &err));
+    assert_string_equal(err.name, name);
+    assert_string_equal(err.cause, cause);
+    sf_error_clear(&err);
+    json_decref(headers);
+}
+
+static void modeled_errors_keep_their_name(void **state)
+{
+    (void)state;
+    assert_error(400,
+                 "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException\","
+                 "\"message\":\"The conditional request failed\"}",
+                 "DynamoDB.ConditionalCheckFailedException",
+                 "The conditional request failed (Service: AmazonDynamoDBv2; Status Code: 400; "
+                 "Error Code: ConditionalCheckFailedException; Request ID: RID; Proxy: null)");
+    assert_error(400,
+                 "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException\","
+                 "\"Message\":\"Requested resource not found\"}",
+                 "DynamoDB.ResourceNotFoundException",
+                 "Requested resource not found (Service: AmazonDynamoDBv2; Status Code: 400; "
+                 "Error Code: ResourceNotFoundException; Request ID: RID; Proxy: null)");
+}
+
+static void other_errors_are_the_sdk_catch_all(void **state)
+{
+    (void)state;
+    assert_error(400,
+                 "{\"__type\":\"com.amazon.coral.validate#ValidationException\","
+                 "\"message\":\"One or more parameter values were invalid\"}",
+                 "DynamoDB.AmazonDynamoDBException",
+                 "One or more parameter values were invalid (Service: AmazonDynamoDBv2; Status "
+                 "Code: 400; Error Code: ValidationException; Request ID: RID; Proxy: null)");
+    assert_error(403,
+                 "{\"__type\":\"com.amazon.coral.service#UnrecognizedClientException\","
+                 "\"message\":\"The security token included in the request is invalid.\"}",
+                 "DynamoDB.AmazonDynamoDBException",
+                 "The security token included in the request is invalid. (Service: "
+                 "AmazonDynamoDBv2; Status Code: 403; Error Code: UnrecognizedClientException; "
+                 "Request ID: RID; Proxy: null)");
+}
+
+static void a_body_that_is_not_an_aws_error_is_quoted(void **state)
+{
+    (void)state;
+    assert_error(502, "<html>bad gateway</html>", "DynamoDB.AmazonDynamoDBException",
+                 "dynamodb answered 502 Bad Gateway: <html>bad gateway</html> (Service: "
+                 "AmazonDynamoDBv2; Status Code: 502; Error Code: unknown; Request ID: RID; "
+                 "Proxy: null)");
+}
+
+static void a_success_that_is_not_json_fails_the_task(void **state)
+{
+    (void)state;
+    json_t *headers = json_object();
+    sf_http_response r = response(200, "[1]", headers);
+    sf_error err = SF_ERROR_INIT;
+    assert_null(task_aws_result(PUT, &r, &err));
+    assert_string_equal(err.name, "States.TaskFailed");
+    assert_string_equal(err.cause,
+                        "dynamodb answered 200 but the body is not a JSON object (not an "
+                        "object): [1]");
+    sf_error_clear(&err);
+    json_decref(headers);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(only_the_four_dynamodb_actions_are_called),
+        cmocka_unit_test(the_request_is_the_parameters_signed_for_dynamodb),
+        cmocka_unit_test(an_endpoint_with_a_path_is_used_as_it_is),
+        cmocka_unit_test(no_credentials_no_request),
+        cmocka_unit_test(an_endpoint_that_is_not_http_is_refused),
+        cmocka_unit_test(the_result_is_the_body_with_the_sdk_metadata),
+        cmocka_unit_test(modeled_errors_keep_their_name),
+        cmocka_unit_test(other_errors_are_the_sdk_catch_all),
+        cmocka_unit_test(a_body_that_is_not_an_aws_error_is_quoted),
+        cmocka_unit_test(a_success_that_is_not_json_fails_the_task),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
