@@ -163,9 +163,9 @@ static bool extend_input_literal(sf_cursor *c, const json_t *output)
     const sf_state *st = c->state;
     const char *key;
     size_t key_len;
-    if (!st->result_path || st->output_path || st->output_path_null ||
-        c->literal_of != c->input || !c->literal.data || !json_is_object(c->input) ||
-        !json_is_object(output) || !sf_path_single_field(st->result_path, &key, &key_len) ||
+    if (!st->result_path || st->output_path || st->output_path_null || c->literal_of != c->input ||
+        !c->literal.data || !json_is_object(c->input) || !json_is_object(output) ||
+        !sf_path_single_field(st->result_path, &key, &key_len) ||
         json_object_size(output) != json_object_size(c->input) + 1 ||
         json_object_getn(c->input, key, key_len))
         return false;
@@ -184,8 +184,8 @@ static int64_t record_io(sf_cursor *c, const char *type, bool is_output, const j
                          const sf_state *next)
 {
     sf_io_details io = {.head = is_output ? c->state->exited_head : c->state->entered_head,
-                        .head_len = is_output ? c->state->exited_head_len
-                                              : c->state->entered_head_len,
+                        .head_len =
+                            is_output ? c->state->exited_head_len : c->state->entered_head_len,
                         .name = c->state->name,
                         .is_output = is_output,
                         .value_literal = c->literal.data,
@@ -193,8 +193,7 @@ static int64_t record_io(sf_cursor *c, const char *type, bool is_output, const j
                         .assigned = assigned,
                         .next_member = next ? next->next_member : NULL,
                         .next_member_len = next ? next->next_member_len : 0};
-    c->last_event_id =
-        sf_exec_record_io(c->exec, c->last_event_id, type, &io, c->scope);
+    c->last_event_id = sf_exec_record_io(c->exec, c->last_event_id, type, &io, c->scope);
     return c->last_event_id;
 }
 
@@ -353,7 +352,7 @@ static double retry_delay_seconds(const sf_retrier *r, int attempt)
 static void retry_timer_fired(uv_timer_t *t)
 {
     sf_cursor *c = t->data;
-    drop_context(c); /* $$.State.RetryCount changed */
+    drop_context(c);         /* $$.State.RetryCount changed */
     c->attempt_event_id = 0; /* set by the retry's first event */
     /* Run the state under the drive loop's guard, as enter_state runs
      * inside drive(): a retried state can end at once (a Task whose next
@@ -651,8 +650,8 @@ void sf_cursor_state_done_assign(sf_cursor *c, json_t *result, sf_state *next,
         fail_in_state(c, &err);
         return;
     }
-    size_t output_len = extend_input_literal(c, output) ? c->literal_text_len
-                                                         : render_literal(c, output);
+    size_t output_len =
+        extend_input_literal(c, output) ? c->literal_text_len : render_literal(c, output);
     if (output_over_limits(c, output_len, &err) || assigned_over_limits(c, assigned, &err)) {
         c->literal_of = NULL;
         json_decref(output);
@@ -1007,8 +1006,8 @@ static void make_child_scope(sf_cursor *c, const sf_cursor *parent, size_t index
      * written before retries had scopes of their own; a retry's by its own
      * first event, so that a resumed retry never matches an earlier
      * attempt's events of the same iteration or branch. */
-    sf_text_put_int(&t, parent->attempt_event_id ? parent->attempt_event_id
-                                                 : parent->entered_event_id);
+    sf_text_put_int(&t,
+                    parent->attempt_event_id ? parent->attempt_event_id : parent->entered_event_id);
     sf_text_put(&t, ",", 1);
     sf_text_put_int(&t, (long long)index);
     sf_text_put(&t, "]", 1);

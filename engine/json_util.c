@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,4 +213,13 @@ char *sf_json_too_deep_pointer(const json_t *v, int limit)
         return ptr.data;
     sf_text_free(&ptr);
     return NULL;
+}
+
+char *sf_folder_of(const char *path)
+{
+    char *copy = sf_strdup(path);
+    char resolved[PATH_MAX];
+    char *dir = realpath(dirname(copy), resolved) ? sf_strdup(resolved) : NULL;
+    free(copy);
+    return dir;
 }

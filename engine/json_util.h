@@ -18,6 +18,11 @@ bool sf_json_as_integer(const json_t *v, long long *out);
  * and sets errno on failure. "-" reads standard input. */
 char *sf_read_file(const char *path, size_t *len);
 
+/* The absolute folder holding `path` (the realpath of its dirname),
+ * malloc'd; NULL when it does not exist. Where a file's relative paths
+ * resolve: a definition's programs, a resource map's entries. */
+char *sf_folder_of(const char *path);
+
 /* Parse JSON text of any kind (object, array, scalar). On failure returns NULL
  * and writes "line L, column C: message" to errbuf. Text nested deeper than
  * SF_JSON_DEPTH_LIMIT fails too (see sf_json_loadb). */

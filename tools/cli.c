@@ -161,13 +161,33 @@ bool sf_cli_history_limit(const char *command, const char *text, int64_t *out)
     return true;
 }
 
+char *sf_cli_machine_name(const char *def_path)
+{
+    const char *base = strrchr(def_path, '/');
+    char *name = sf_strdup(base ? base + 1 : def_path);
+    static const char *const suffixes[] = {".asl.json", ".json", ".asl"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(name), k = strlen(suffixes[i]);
+        if (n > k && strcmp(name + n - k, suffixes[i]) == 0) {
+            name[n - k] = '\0';
+            break;
+        }
+    }
+    for (char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_'))
+            *p = '-';
+    return name;
+}
+
 bool sf_cli_parse_scale(const char *command, const char *origin, const char *text, double *out)
 {
     char *end = NULL;
     errno = 0;
     double v = strtod(text, &end);
     if (errno || end == text || *end || !isfinite(v) || v < 0) {
-        sf_cli_usage_error(command, "%s must be a number from 0 up (0: at once, 1: real time), "
+        sf_cli_usage_error(command,
+                           "%s must be a number from 0 up (0: at once, 1: real time), "
                            "not '%s'",
                            origin, text);
         return false;
@@ -194,7 +214,8 @@ bool sf_cli_load_mock(const char *command, const char *path, const char *test_ca
         return false;
     }
     if (!test_case) {
-        sf_cli_usage_error(command, "--mock-config %s needs --test-case NAME: which of its test "
+        sf_cli_usage_error(command,
+                           "--mock-config %s needs --test-case NAME: which of its test "
                            "cases to run",
                            path);
         return false;
@@ -299,8 +320,8 @@ int sf_cli_load_summary(const char *store, const char *name, sf_summary *s, json
     return SF_EXIT_OK;
 }
 
-int sf_cli_load_for_continuing(const char *cmd, const char *store, const char *name,
-                               sf_summary *s, json_t **events_out)
+int sf_cli_load_for_continuing(const char *cmd, const char *store, const char *name, sf_summary *s,
+                               json_t **events_out)
 {
     json_t *events;
     char *damage;

@@ -84,6 +84,11 @@ bool sf_cli_parse_format(const char *command, const char *text, sf_format *out);
 #define SF_CLI_HISTORY_LIMIT_LEAST 3 /* ExecutionStarted, a state's entry, the failure */
 bool sf_cli_history_limit(const char *command, const char *text, int64_t *out);
 
+/* The state machine's name a definition file gives (for ARNs and mock
+ * configs): its file name without .asl.json, .json or .asl, with each
+ * character AWS does not allow in a name made '-'. malloc'd. */
+char *sf_cli_machine_name(const char *def_path);
+
 /* Test mode's options. --wait-scale / --timeout-scale: a finite number
  * from 0 up (origin names the option in the message); false after a usage
  * message. */

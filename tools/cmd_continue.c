@@ -159,8 +159,9 @@ static bool load_test_mode(const char *cmd, stored_exec *s)
     const char *used;
     if (!test_case ||
         !sf_cli_load_mock(cmd, path, test_case, machine_name(s), &s->mocks, &s->mock_case, &used)) {
-        fprintf(stderr, "stepfn %s: %s: the execution ran with the mock config %s, which cannot "
-                        "be used now\n",
+        fprintf(stderr,
+                "stepfn %s: %s: the execution ran with the mock config %s, which cannot "
+                "be used now\n",
                 cmd, s->name, path);
         return false;
     }

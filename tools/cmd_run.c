@@ -61,8 +61,8 @@ static const char run_help[] =
     "                      DEF's file name without .asl.json or .json)\n"
     "  --wait-scale F      multiply every Wait and every Retry interval and back-off by F\n"
     "                      (0: they elapse at once); events keep their real times\n"
-    "  --timeout-scale F   the same for TimeoutSeconds and HeartbeatSeconds (default 1)\n"
-    SF_CLI_HELP_END_OF_OPTIONS "\n"
+    "  --timeout-scale F   the same for TimeoutSeconds and HeartbeatSeconds (default "
+    "1)\n" SF_CLI_HELP_END_OF_OPTIONS "\n"
     "Exit status: 0 succeeded, 1 failed/timed out/aborted, 2 usage error,\n"
     "3 invalid definition, 4 store or I/O error.\n";
 
@@ -202,38 +202,14 @@ static json_t *read_input(const run_options *o, int *status)
     return v;
 }
 
-/* The state machine's name, for ARNs: the file name without .asl.json/.json,
- * with characters AWS does not allow replaced by '-'. */
-static char *machine_name(const char *def_path)
-{
-    char *copy = sf_strdup(def_path);
-    char *name = sf_strdup(basename(copy));
-    free(copy);
-    const char *suffixes[] = {".asl.json", ".json", ".asl"};
-    for (size_t i = 0; i < 3; i++) {
-        size_t n = strlen(name), k = strlen(suffixes[i]);
-        if (n > k && strcmp(name + n - k, suffixes[i]) == 0) {
-            name[n - k] = '\0';
-            break;
-        }
-    }
-    for (char *p = name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '-' || *p == '_'))
-            *p = '-';
-    return name;
-}
-
 /* run.json beside the history: what `resume` and `replay` need to run the
  * stored definition again the same way (where relative paths resolve, which
  * resource map, which durability). */
-static char *definition_folder(const char *def_path);
-
 static int write_run_meta(const char *dir, const run_options *o, const char *sm_name,
                           const char *mock_path, char **err)
 {
     char resolved[PATH_MAX];
-    char *folder = definition_folder(o->def_path);
+    char *folder = sf_folder_of(o->def_path);
     json_t *meta = json_object();
     json_object_set_new(meta, "stateMachineName", json_string(sm_name));
     json_object_set_new(meta, "definitionFolder", folder ? json_string(folder) : json_null());
@@ -245,9 +221,8 @@ static int write_run_meta(const char *dir, const run_options *o, const char *sm_
         json_object_set_new(meta, "maxHistoryEvents", json_integer(o->max_history_events));
     /* Test mode: a resume or a redrive mocks and scales the same way. */
     if (mock_path) {
-        json_object_set_new(meta, "mockConfig", json_string(realpath(mock_path, resolved)
-                                                                 ? resolved
-                                                                 : mock_path));
+        json_object_set_new(meta, "mockConfig",
+                            json_string(realpath(mock_path, resolved) ? resolved : mock_path));
         json_object_set_new(meta, "testCase", json_string(o->test_case));
     }
     if (o->scaled) {
@@ -303,8 +278,8 @@ static int execute(const run_options *o, const run_plan *p, json_t *input)
                               .mock_case = p->mock_case,
                               .time_scale = o->scaled ? &o->time_scale : NULL};
         sf_runner *runner = sf_runner_new("run");
-        sf_exec *e = sf_exec_start(sf_runner_loop(runner), p->def, input, &cfg,
-                                   sf_runner_exec_done, runner, &err);
+        sf_exec *e = sf_exec_start(sf_runner_loop(runner), p->def, input, &cfg, sf_runner_exec_done,
+                                   runner, &err);
         if (e) {
             sf_runner_add(runner, e, lock, store);
             lock = -1;
@@ -323,23 +298,13 @@ static int execute(const run_options *o, const run_plan *p, json_t *input)
     return status;
 }
 
-/* The definition's folder: relative exec: paths resolve against it. */
-static char *definition_folder(const char *def_path)
-{
-    char *copy = sf_strdup(def_path);
-    char resolved[PATH_MAX];
-    char *dir = realpath(dirname(copy), resolved) ? sf_strdup(resolved) : NULL;
-    free(copy);
-    return dir;
-}
-
 /* Compile for running: with the folder and the resource map, so a missing
  * program or map entry is a diagnostic before anything runs. */
 static sf_definition *compile_for_run(const run_options *o, const char *text, size_t len,
-                                      const sf_resources *resources,
-                                      const sf_mock_case *mock_case, sf_diags *diags)
+                                      const sf_resources *resources, const sf_mock_case *mock_case,
+                                      sf_diags *diags)
 {
-    char *folder = definition_folder(o->def_path);
+    char *folder = sf_folder_of(o->def_path);
     sf_load_options load = {.base_dir = folder, .resources = resources, .mock_case = mock_case};
     sf_definition *def =
         sf_definition_parse_ex(text, len, o->def_path, sf_state_types, &load, diags);
@@ -384,7 +349,7 @@ int sf_cmd_run(int argc, char **argv)
         json_decref(input);
         return status;
     }
-    char *sm_name = o.machine_name ? sf_strdup(o.machine_name) : machine_name(o.def_path);
+    char *sm_name = o.machine_name ? sf_strdup(o.machine_name) : sf_cli_machine_name(o.def_path);
     sf_mock_config *mocks = NULL;
     run_plan plan = {.def_text = def_text, .def_len = def_len, .sm_name = sm_name};
     if (!sf_cli_load_mock("run", o.mock_config, o.test_case, sm_name, &mocks, &plan.mock_case,
@@ -396,8 +361,7 @@ int sf_cmd_run(int argc, char **argv)
         return SF_EXIT_USAGE;
     }
     sf_diags diags = SF_DIAGS_INIT;
-    sf_definition *def =
-        compile_for_run(&o, def_text, def_len, resources, plan.mock_case, &diags);
+    sf_definition *def = compile_for_run(&o, def_text, def_len, resources, plan.mock_case, &diags);
     sf_cli_print_diags(stderr, o.def_path, &diags);
     char *mock_err = NULL;
     if (!def || diags.errors) {

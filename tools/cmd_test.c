@@ -238,27 +238,6 @@ static char *beside(const char *test_path, const char *rel)
     return p;
 }
 
-/* The state machine's name from its file: without .asl.json or .json, each
- * character AWS does not allow in a name made '-'. */
-static char *definition_stem(const char *def_path)
-{
-    const char *base = strrchr(def_path, '/');
-    char *name = sf_strdup(base ? base + 1 : def_path);
-    const char *suffixes[] = {".asl.json", ".json", ".asl"};
-    for (size_t i = 0; i < 3; i++) {
-        size_t n = strlen(name), k = strlen(suffixes[i]);
-        if (n > k && strcmp(name + n - k, suffixes[i]) == 0) {
-            name[n - k] = '\0';
-            break;
-        }
-    }
-    for (char *p = name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '-' || *p == '_'))
-            *p = '-';
-    return name;
-}
-
 static char *test_file_stem(const char *path)
 {
     const char *base = strrchr(path, '/');
@@ -306,12 +285,9 @@ static bool load_source(test_source *s)
         invalid("%s: /definition: cannot read %s: %s", s->path, s->def_path, strerror(errno));
         return false;
     }
-    char *copy = sf_strdup(s->def_path);
-    char resolved[PATH_MAX];
-    s->def_folder = realpath(dirname(copy), resolved) ? sf_strdup(resolved) : NULL;
-    free(copy);
-    s->machine =
-        s->file->state_machine ? sf_strdup(s->file->state_machine) : definition_stem(s->def_path);
+    s->def_folder = sf_folder_of(s->def_path);
+    s->machine = s->file->state_machine ? sf_strdup(s->file->state_machine)
+                                        : sf_cli_machine_name(s->def_path);
     if (s->file->resources) {
         char *path = beside(s->path, s->file->resources);
         s->resources = sf_resources_load(path, &err);

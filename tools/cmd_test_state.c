@@ -272,15 +272,6 @@ static int exit_for_fault(sf_test_state_fault f)
     }
 }
 
-static char *folder_of(const char *path)
-{
-    char *copy = sf_strdup(path);
-    char resolved[PATH_MAX];
-    char *dir = realpath(dirname(copy), resolved) ? sf_strdup(resolved) : NULL;
-    free(copy);
-    return dir;
-}
-
 int sf_cmd_test_state(int argc, char **argv)
 {
     test_state_options o = {0};
@@ -301,7 +292,7 @@ int sf_cmd_test_state(int argc, char **argv)
             return SF_EXIT_USAGE;
         }
     }
-    char *base_dir = folder_of(o.def_path);
+    char *base_dir = sf_folder_of(o.def_path);
     sf_test_state_env env = {.origin = o.def_path, .base_dir = base_dir, .resources = resources};
     sf_test_state_error err = SF_TEST_STATE_ERROR_INIT;
     json_t *resp = sf_test_state_run(req, &env, &err);

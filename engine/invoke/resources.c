@@ -269,16 +269,6 @@ sf_resources *sf_resources_from_json(json_t *doc, const char *origin, const char
     return r;
 }
 
-/* The absolute folder holding path (realpath of its dirname). */
-static char *folder_of(const char *path)
-{
-    char *copy = sf_strdup(path);
-    char resolved[PATH_MAX];
-    char *dir = realpath(dirname(copy), resolved) ? sf_strdup(resolved) : NULL;
-    free(copy);
-    return dir;
-}
-
 /* Parse the map's text. A key given twice in one object is refused, as in
  * a definition: with "last one wins" a map could say one thing at the top
  * and run another. NULs are let through here so that load_entry can name
@@ -319,7 +309,7 @@ sf_resources *sf_resources_load(const char *path, char **err)
     free(text);
     if (!doc)
         return NULL;
-    char *dir = folder_of(path);
+    char *dir = sf_folder_of(path);
     sf_resources *r = sf_resources_from_json(doc, path, dir, err);
     free(dir);
     json_decref(doc);

@@ -111,15 +111,17 @@ static bool parse_answer(json_t *v, const char *origin, const char *ptr, sf_mock
                          char **err)
 {
     if (!json_is_object(v))
-        return fail_at(err, origin, ptr, "a mocked response must be an object with \"Return\" "
-                                         "or \"Throw\"");
+        return fail_at(err, origin, ptr,
+                       "a mocked response must be an object with \"Return\" "
+                       "or \"Throw\"");
     json_t *ret = json_object_get(v, "Return");
     json_t *thr = json_object_get(v, "Throw");
     if (ret && thr)
         return fail_at(err, origin, ptr, "a mocked response has \"Return\" or \"Throw\", not both");
     if (!ret && !thr)
-        return fail_at(err, origin, ptr, "a mocked response needs \"Return\" (the task's result) "
-                                         "or \"Throw\" ({\"Error\", \"Cause\"})");
+        return fail_at(err, origin, ptr,
+                       "a mocked response needs \"Return\" (the task's result) "
+                       "or \"Throw\" ({\"Error\", \"Cause\"})");
     const char *key;
     json_t *member;
     json_object_foreach(v, key, member)
@@ -141,11 +143,13 @@ static bool parse_answer(json_t *v, const char *origin, const char *ptr, sf_mock
     json_t *error = json_object_get(thr, "Error");
     json_t *cause = json_object_get(thr, "Cause");
     if (!json_is_object(thr))
-        ok = fail_at(err, origin, tp, "\"Throw\" must be an object {\"Error\": \"...\", "
-                                      "\"Cause\": \"...\"}");
+        ok = fail_at(err, origin, tp,
+                     "\"Throw\" must be an object {\"Error\": \"...\", "
+                     "\"Cause\": \"...\"}");
     else if (!json_is_string(error) || json_string_length(error) == 0)
-        ok = fail_at(err, origin, tp, "\"Throw\" needs \"Error\", a non-empty string: the error "
-                                      "name Retry and Catch match");
+        ok = fail_at(err, origin, tp,
+                     "\"Throw\" needs \"Error\", a non-empty string: the error "
+                     "name Retry and Catch match");
     else if (cause && !json_is_string(cause))
         ok = fail_at(err, origin, tp, "\"Cause\" must be a string");
     else {
@@ -153,7 +157,8 @@ static bool parse_answer(json_t *v, const char *origin, const char *ptr, sf_mock
         {
             if (strcmp(key, "Error") && strcmp(key, "Cause")) {
                 char *p = sf_pointer_join(tp, key);
-                ok = fail_at(err, origin, p, "unknown field; \"Throw\" has \"Error\" and \"Cause\"");
+                ok =
+                    fail_at(err, origin, p, "unknown field; \"Throw\" has \"Error\" and \"Cause\"");
                 free(p);
                 break;
             }
@@ -305,8 +310,9 @@ static bool parse_machine(sf_mock_config *m, const char *name, json_t *v, const 
     static const char *const fields[] = {"TestCases", NULL};
     out->name = name;
     if (!json_is_object(v))
-        return fail_at(err, m->origin, ptr, "a state machine entry must be an object with "
-                                            "\"TestCases\"");
+        return fail_at(err, m->origin, ptr,
+                       "a state machine entry must be an object with "
+                       "\"TestCases\"");
     if (!only_fields(v, fields, m->origin, ptr, err))
         return false;
     json_t *cases = json_object_get(v, "TestCases");
@@ -356,8 +362,8 @@ static bool parse_document(sf_mock_config *m, char **err)
     json_object_foreach(responses, key, member)
     {
         char *p = sf_pointer_join("/MockedResponses", key);
-        bool ok = parse_responses(key, member, m->origin, p, &m->responses[m->response_count++],
-                                  err);
+        bool ok =
+            parse_responses(key, member, m->origin, p, &m->responses[m->response_count++], err);
         free(p);
         if (!ok)
             return false;
@@ -380,8 +386,8 @@ sf_mock_config *sf_mock_config_parse(const char *text, size_t len, const char *o
     /* Keys are names: a duplicate would silently hide a test case. */
     json_t *doc = sf_json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc) {
-        *err = sf_asprintf("%s: not a valid mock config: line %d, column %d: %s", origin,
-                           jerr.line, jerr.column, jerr.text);
+        *err = sf_asprintf("%s: not a valid mock config: line %d, column %d: %s", origin, jerr.line,
+                           jerr.column, jerr.text);
         return NULL;
     }
     sf_mock_config *m = SF_NEW(sf_mock_config);
@@ -610,8 +616,7 @@ void sf_mock_run_free(sf_mock_run *r)
     free(r);
 }
 
-bool sf_mock_run_next(sf_mock_run *r, const char *state, sf_mock_response *out,
-                      int64_t *invocation)
+bool sf_mock_run_next(sf_mock_run *r, const char *state, sf_mock_response *out, int64_t *invocation)
 {
     for (size_t i = 0; r && i < r->mcase->state_count; i++) {
         const mock_state *s = &r->mcase->states[i];
