@@ -77,6 +77,12 @@ void sf_aws_config_clear(sf_aws_config *cfg);
 /* The endpoint URL for a service identifier such as "dynamodb" (owned by
  * the caller), by the rules above. */
 char *sf_aws_config_endpoint(const sf_aws_config *cfg, const char *service);
+/* The same for a service whose identifier (as in AWS_ENDPOINT_URL_<ID> and
+ * the [services] section: "eventbridge", "sfn", "cloudwatch_logs") is not
+ * its endpoint's host prefix ("events", "states", "logs"): rule 5 uses
+ * host_prefix. */
+char *sf_aws_config_endpoint_at(const sf_aws_config *cfg, const char *service,
+                                const char *host_prefix);
 
 /* True when credentials were found; else false with *why (owned by the
  * caller) saying how to provide them. */
