@@ -1,6 +1,7 @@
 /*
- * task_aws.c — AWS service integrations that stepfn calls itself, all of
- * them services that speak the AWS JSON protocol (awsJson1.0 / 1.1):
+ * task_aws.c — AWS service integrations that stepfn calls itself: services
+ * that speak the AWS JSON protocol (awsJson1.0 / 1.1), and SNS's Publish
+ * in the Query protocol (task_aws_query.c: a form out, XML back):
  *
  *   arn:aws:states:::aws-sdk:SERVICE:action   any action of the services in
  *       the table below (dynamodb, sqs, eventbridge, sfn, kinesis,
@@ -8,6 +9,7 @@
  *   arn:aws:states:::dynamodb:getItem / putItem / updateItem / deleteItem
  *   arn:aws:states:::sqs:sendMessage
  *   arn:aws:states:::events:putEvents
+ *   arn:aws:states:::sns:publish
  *   arn:aws:states:::states:startExecution (.sync, .sync:2)
  *
  * The request. One signed POST / to the service's endpoint
@@ -26,6 +28,10 @@
  * (events) that is not a string is sent as its JSON text. libcurl signs
  * the request with Signature Version 4 (engine/invoke/invoke_http.h),
  * under the service's signing name.
+ *
+ * sns:publish is a POST / of "Action=Publish&Version=2010-03-31&..." (the
+ * Parameters flattened, a Message that is not a string as JSON text) and
+ * its result {MessageId, SequenceNumber} is read from the XML answer.
  *
  * The result. For aws-sdk: the response body as it is (keys raised for
  * camelCase services). For the optimized integrations, the body plus
@@ -94,7 +100,8 @@ typedef struct aws_service {
     const char *host_prefix;   /* https://PREFIX.<region>.amazonaws.com */
     const char *signing_name;  /* in the SigV4 credential scope */
     const char *target_prefix; /* X-Amz-Target: PREFIX.Operation */
-    const char *json_version;  /* application/x-amz-json-VERSION */
+    const char *json_version;  /* application/x-amz-json-VERSION; NULL: the Query protocol */
+    const char *api_version;   /* Version=... of a Query request */
     bool camel_members;        /* the API's members are camelCase */
     const char *sdk_prefix;    /* "Sqs" in aws-sdk error names */
     const aws_optimized_errors *optimized;
@@ -173,27 +180,55 @@ static const aws_optimized_errors sqs_optimized = {"SQS", "AmazonSQS", "AmazonSQ
                                                    sqs_errors};
 static const aws_optimized_errors events_optimized = {"EventBridge", "AmazonEventBridge",
                                                       "AmazonEventBridgeException", events_errors};
+/* Publish's errors and throttling; CODE=NAME where the SDK's exception
+ * is not CODE + "Exception". */
+static const char *const sns_errors[] = {
+    "AuthorizationError",
+    "EndpointDisabled",
+    "InternalError",
+    "InvalidParameter",
+    "InvalidSecurity",
+    "KMSAccessDenied",
+    "KMSDisabled",
+    "KMSInvalidState",
+    "KMSNotFound",
+    "KMSOptInRequired=KMSOptInRequiredException",
+    "KMSThrottling",
+    "NotFound",
+    "ParameterValueInvalid=InvalidParameterValueException",
+    "PlatformApplicationDisabled",
+    "Throttled",
+    "ValidationException",
+    NULL,
+};
+
+static const aws_optimized_errors sns_optimized = {"SNS", "AmazonSNS", "AmazonSNSException",
+                                                   sns_errors};
 static const aws_optimized_errors sfn_optimized = {"StepFunctions", "AWSStepFunctions",
                                                    "AWSStepFunctionsException", sfn_errors};
 
 static const aws_service services[] = {
-    {"dynamodb", "dynamodb", "dynamodb", "dynamodb", "DynamoDB_20120810", "1.0", false, "DynamoDb",
-     &dynamodb_optimized},
-    {"sqs", "sqs", "sqs", "sqs", "AmazonSQS", "1.0", false, "Sqs", &sqs_optimized},
-    {"eventbridge", "eventbridge", "events", "events", "AWSEvents", "1.1", false, "EventBridge",
-     &events_optimized},
-    {"sfn", "sfn", "states", "states", "AWSStepFunctions", "1.0", true, "Sfn", &sfn_optimized},
-    {"kinesis", "kinesis", "kinesis", "kinesis", "Kinesis_20131202", "1.1", false, "Kinesis", NULL},
-    {"cloudwatchlogs", "cloudwatch_logs", "logs", "logs", "Logs_20140328", "1.1", true,
+    {"dynamodb", "dynamodb", "dynamodb", "dynamodb", "DynamoDB_20120810", "1.0", NULL, false,
+     "DynamoDb", &dynamodb_optimized},
+    {"sqs", "sqs", "sqs", "sqs", "AmazonSQS", "1.0", NULL, false, "Sqs", &sqs_optimized},
+    {"eventbridge", "eventbridge", "events", "events", "AWSEvents", "1.1", NULL, false,
+     "EventBridge", &events_optimized},
+    {"sfn", "sfn", "states", "states", "AWSStepFunctions", "1.0", NULL, true, "Sfn",
+     &sfn_optimized},
+    {"kinesis", "kinesis", "kinesis", "kinesis", "Kinesis_20131202", "1.1", NULL, false, "Kinesis",
+     NULL},
+    {"cloudwatchlogs", "cloudwatch_logs", "logs", "logs", "Logs_20140328", "1.1", NULL, true,
      "CloudWatchLogs", NULL},
     {"secretsmanager", "secrets_manager", "secretsmanager", "secretsmanager", "secretsmanager",
-     "1.1", false, "SecretsManager", NULL},
-    {"ssm", "ssm", "ssm", "ssm", "AmazonSSM", "1.1", false, "Ssm", NULL},
-    {"athena", "athena", "athena", "athena", "AmazonAthena", "1.1", false, "Athena", NULL},
+     "1.1", NULL, false, "SecretsManager", NULL},
+    {"ssm", "ssm", "ssm", "ssm", "AmazonSSM", "1.1", NULL, false, "Ssm", NULL},
+    {"athena", "athena", "athena", "athena", "AmazonAthena", "1.1", NULL, false, "Athena", NULL},
+    /* Query protocol: only the optimized sns:publish, not aws-sdk:sns */
+    {"sns", "sns", "sns", "sns", NULL, NULL, "2010-03-31", false, "Sns", &sns_optimized},
 };
 
 #define SERVICE(i) (&services[i])
-enum { DYNAMODB, SQS, EVENTBRIDGE, SFN };
+enum { DYNAMODB, SQS, EVENTBRIDGE, SFN, SNS = 9 };
 
 typedef enum aws_pattern {
     AWS_REQUEST_RESPONSE,
@@ -218,6 +253,7 @@ static const struct integration {
     {"states:startExecution", SFN, "StartExecution", "Input", AWS_REQUEST_RESPONSE},
     {"states:startExecution.sync", SFN, "StartExecution", "Input", AWS_SYNC},
     {"states:startExecution.sync:2", SFN, "StartExecution", "Input", AWS_SYNC_2},
+    {"sns:publish", SNS, "Publish", "Message", AWS_REQUEST_RESPONSE},
 };
 
 #define N_INTEGRATIONS (sizeof integrations / sizeof integrations[0])
@@ -245,7 +281,7 @@ static bool sdk_target_of(const char *rest, aws_target *t)
         if (!isalnum((unsigned char)action[i]))
             return false;
     for (size_t i = 0; i < N_SERVICES; i++) {
-        if (strlen(services[i].name) == name_len &&
+        if (services[i].json_version && strlen(services[i].name) == name_len &&
             strncmp(services[i].name, rest, name_len) == 0) {
             t->svc = &services[i];
             t->optimized = NULL;
@@ -289,13 +325,15 @@ char *task_aws_unsupported_reason(const char *resource)
     char names[256] = "";
     for (size_t i = 0; i < N_SERVICES; i++) {
         size_t used = strlen(names);
-        snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", services[i].name);
+        if (services[i].json_version)
+            snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", services[i].name);
     }
     return sf_asprintf(
         "stepfn cannot run it%s; it calls arn:aws:states:::aws-sdk:SERVICE:action (request and "
         "response only) for %s, and the optimized dynamodb:getItem, putItem, updateItem, "
-        "deleteItem, sqs:sendMessage, events:putEvents and states:startExecution (also .sync "
-        "and .sync:2); running the state will fail unless a --mock-config test case mocks it "
+        "deleteItem, sqs:sendMessage, sns:publish, events:putEvents and states:startExecution "
+        "(also .sync and .sync:2); running the state will fail unless a --mock-config test case "
+        "mocks it "
         "(a Lambda function goes through the --resources map)",
         wait ? " (.waitForTaskToken needs a callback API stepfn does not serve yet)" : "", names);
 }
@@ -406,9 +444,19 @@ bool task_aws_call(const char *resource, json_t *params, const sf_aws_config *cf
     call->url = request_url(endpoint);
     free(endpoint);
     call->headers = sf_calloc(3, sizeof *call->headers);
-    call->headers[0] = target_header(svc, t.operation);
-    call->headers[1] = sf_asprintf("Content-Type: application/x-amz-json-%s", svc->json_version);
-    call->body = request_body(&t, params);
+    if (svc->json_version) {
+        call->headers[0] = target_header(svc, t.operation);
+        call->headers[1] =
+            sf_asprintf("Content-Type: application/x-amz-json-%s", svc->json_version);
+        call->body = request_body(&t, params);
+    } else {
+        call->headers[0] =
+            sf_strdup("Content-Type: application/x-www-form-urlencoded; charset=utf-8");
+        json_t *form = json_deep_copy(params);
+        member_as_text(form, t.optimized->as_text);
+        call->body = task_aws_query_body(t.operation, svc->api_version, form);
+        json_decref(form);
+    }
     call->body_len = strlen(call->body);
     sig->region = cfg->region;
     sig->service = svc->signing_name;
@@ -441,13 +489,8 @@ static json_t *http_metadata(const sf_http_response *resp)
                      (json_int_t)resp->status);
 }
 
-static bool is_modeled(const aws_optimized_errors *o, const char *code)
-{
-    for (size_t i = 0; o->modeled[i]; i++)
-        if (strcmp(o->modeled[i], code) == 0)
-            return true;
-    return false;
-}
+/* The SDK's exception for a code it models (owned), else NULL. */
+static char *modeled_exception(const aws_optimized_errors *o, const char *code);
 
 /* "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException" →
  * the part after '#' (and before any ':', which some services add). */
@@ -469,16 +512,25 @@ static char *exception_name(const char *code)
     return sf_asprintf("%sException", code);
 }
 
-static void set_service_error(const aws_target *t, const sf_http_response *resp, json_t *body,
-                              sf_error *err)
+static char *modeled_exception(const aws_optimized_errors *o, const char *code)
+{
+    size_t n = strlen(code);
+    for (size_t i = 0; o->modeled[i]; i++) {
+        const char *m = o->modeled[i];
+        if (strncmp(m, code, n) == 0 && m[n] == '=')
+            return sf_strdup(m + n + 1);
+        if (strcmp(m, code) == 0)
+            return exception_name(code);
+    }
+    return NULL;
+}
+
+/* The error of a response; code is consumed, message and request_id
+ * borrowed, each may be NULL. */
+static void set_named_error(const aws_target *t, const sf_http_response *resp, char *code,
+                            const char *message, const char *request_id, sf_error *err)
 {
     const aws_service *svc = t->svc;
-    const char *type = json_string_value(json_object_get(body, "__type"));
-    const char *message = json_string_value(json_object_get(body, "message"));
-    if (!message)
-        message = json_string_value(json_object_get(body, "Message"));
-    char *code = type && *type ? error_code(type) : NULL;
-    const char *request_id = first_header(resp, "x-amzn-requestid");
     char *text =
         message ? NULL
                 : sf_asprintf("%s answered %ld %s: %.*s", svc->config_id, resp->status,
@@ -488,8 +540,9 @@ static void set_service_error(const aws_target *t, const sf_http_response *resp,
     char *name;
     if (t->optimized) {
         const aws_optimized_errors *o = svc->optimized;
-        name =
-            sf_asprintf("%s.%s", o->prefix, code && is_modeled(o, code) ? exception : o->catch_all);
+        char *modeled = code ? modeled_exception(o, code) : NULL;
+        name = sf_asprintf("%s.%s", o->prefix, modeled ? modeled : o->catch_all);
+        free(modeled);
         sf_error_set(err, name,
                      "%s (Service: %s; Status Code: %ld; Error Code: %s; Request ID: %s; Proxy: "
                      "null)",
@@ -505,6 +558,56 @@ static void set_service_error(const aws_target *t, const sf_http_response *resp,
     free(text);
     free(name);
     free(code);
+}
+
+static void set_service_error(const aws_target *t, const sf_http_response *resp, json_t *body,
+                              sf_error *err)
+{
+    const char *type = json_string_value(json_object_get(body, "__type"));
+    const char *message = json_string_value(json_object_get(body, "message"));
+    if (!message)
+        message = json_string_value(json_object_get(body, "Message"));
+    set_named_error(t, resp, type && *type ? error_code(type) : NULL, message,
+                    first_header(resp, "x-amzn-requestid"), err);
+}
+
+static json_t *with_sdk_metadata(json_t *body, const sf_http_response *resp);
+
+/* A Query-protocol answer: Publish's MessageId (and SequenceNumber) read
+ * from its XML, or the XML error. */
+static json_t *query_result(const aws_target *t, const sf_http_response *resp, sf_error *err)
+{
+    static const char *const members[] = {"MessageId", "SequenceNumber", NULL};
+    char *request_id = task_aws_xml_text(resp->body, resp->body_len, "RequestId");
+    const char *rid = request_id ? request_id : first_header(resp, "x-amzn-requestid");
+    if (resp->status < 200 || resp->status > 299) {
+        char *code = task_aws_xml_text(resp->body, resp->body_len, "Code");
+        char *message = task_aws_xml_text(resp->body, resp->body_len, "Message");
+        set_named_error(t, resp, code, message, rid, err);
+        free(message);
+        free(request_id);
+        return NULL;
+    }
+    json_t *body = json_object();
+    for (size_t i = 0; members[i]; i++) {
+        char *v = task_aws_xml_text(resp->body, resp->body_len, members[i]);
+        if (v)
+            json_object_set_new(body, members[i], json_string(v));
+        free(v);
+    }
+    if (!json_object_get(body, "MessageId")) {
+        sf_error_set(err, SF_ERR_TASK_FAILED, "%s answered %ld without a MessageId: %.*s",
+                     t->svc->config_id, resp->status,
+                     (int)(resp->body_len < 1024 ? resp->body_len : 1024), resp->body);
+        json_decref(body);
+        free(request_id);
+        return NULL;
+    }
+    with_sdk_metadata(body, resp);
+    json_object_set_new(body, "SdkResponseMetadata",
+                        json_pack("{s:s}", "RequestId", rid ? rid : ""));
+    free(request_id);
+    return body;
 }
 
 /* Step Functions shows the dates of its optimized results in epoch
@@ -624,6 +727,10 @@ task_aws_outcome task_aws_finish(const char *resource, const sf_http_response *r
     if (!target_of(resource, &t)) {
         sf_error_set(err, SF_ERR_TASK_FAILED, "stepfn cannot call '%s'", resource);
         return TASK_AWS_FAILED;
+    }
+    if (!t.svc->json_version) {
+        *result = query_result(&t, resp, err);
+        return *result ? TASK_AWS_DONE : TASK_AWS_FAILED;
     }
     json_t *body = response_body(&t, resp, err);
     if (!body)

@@ -141,6 +141,11 @@ typedef enum task_aws_outcome {
  * "Sqs.QueueDoesNotExistException"). */
 task_aws_outcome task_aws_finish(const char *resource, const sf_http_response *resp,
                                  task_http_call *call, json_t **result, sf_error *err);
+/* The Query protocol (task_aws_query.c): the form of ACTION with the
+ * Parameters (borrowed) flattened, owned; the text of the first
+ * <name>text</name> of an XML answer, owned, or NULL. */
+char *task_aws_query_body(const char *action, const char *version, json_t *params);
+char *task_aws_xml_text(const char *xml, size_t len, const char *name);
 /* task_aws_finish of a single response: the result or NULL with err. */
 json_t *task_aws_result(const char *resource, const sf_http_response *resp, sf_error *err);
 

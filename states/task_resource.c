@@ -10,7 +10,7 @@
  *   arn:aws:lambda:…:function:NAME     through the map (the payload is the result)
  *   arn:aws:states:::aws-sdk:SVC:act   signed requests to AWS JSON-protocol
  *   arn:aws:states:::dynamodb:getItem  services, and the optimized dynamodb,
- *   arn:aws:states:::sqs:sendMessage   sqs, events and states integrations
+ *   arn:aws:states:::sqs:sendMessage   sqs, sns, events and states integrations
  *   ...                                (task_aws.c lists them)
  *   any other name                     through the map, as a function name
  *

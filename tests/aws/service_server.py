@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""service_server.py — a loopback stand-in for AWS JSON-protocol services
-that have no local emulator (SQS, EventBridge, Step Functions, Secrets
-Manager), checking each request the way the service would before it
-answers.
+"""service_server.py — a loopback stand-in for AWS services that have no
+local emulator (SQS, EventBridge, Step Functions, Secrets Manager in the
+JSON protocol; SNS in the Query protocol), checking each request the way
+the service would before it answers.
 
 Every request goes through these checks, in order, each answered as AWS
 answers it (HTTP 400 and {"__type": ..., "message": ...}):
@@ -20,6 +20,12 @@ answers it (HTTP 400 and {"__type": ..., "message": ...}):
   5. Throttling, when the test asked for it: POST /__control
      {"throttle": N, "error": "ThrottlingException"} (unsigned) makes the
      next N signed requests fail with that error code.
+SNS requests (signed for "sns", no X-Amz-Target) are forms instead:
+Action one of the model's operations, Version its apiVersion, every
+parameter a member of the input shape (a map's as entry.N.Name /
+entry.N.Value.X), the required ones present; the answer is XML
+(<PublishResponse><PublishResult><MessageId>..., or <ErrorResponse> with
+NotFound, 404, for a topic other than orders-topic).
 Then the operation answers with a recorded shape: SendMessage (the MD5 of
 the body, a MessageId; QueueDoesNotExist for a queue URL not ending in
 /orders or /jobs), GetQueueUrl, PutEvents (an EventId per entry, or an
@@ -43,7 +49,9 @@ import os
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
+from xml.sax.saxutils import escape
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sigv4_server import verify  # noqa: E402
@@ -66,6 +74,8 @@ def load_models():
 
 
 MODELS = load_models()
+SNS = Loader().load_service_model("sns", "service-2")
+TOPIC = "arn:aws:sns:us-east-1:%s:orders-topic" % ACCOUNT
 
 
 class Refused(Exception):
@@ -237,6 +247,58 @@ def error_type(model, code):
     return code
 
 
+def check_query(headers, body):
+    """SNS, the Query protocol: (action, {member: value}) of a form that
+    fits the operation's input shape, or raise Refused."""
+    scope = headers["authorization"].split("Credential=", 1)[1].split(",")[0].split("/")
+    if scope[3] != "sns":
+        raise Refused("InvalidSignatureException", "Credential should be scoped to correct "
+                                                   "service: 'sns'.")
+    if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        raise Refused("InvalidAction", "not a form")
+    pairs = urllib.parse.parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=True)
+    form = dict(pairs)
+    if len(form) != len(pairs):
+        raise Refused("InvalidParameter", "a parameter is given twice")
+    action = form.pop("Action", None)
+    if action not in SNS["operations"]:
+        raise Refused("InvalidAction", "The action %s is not valid for this endpoint." % action)
+    if form.pop("Version", None) != SNS["metadata"]["apiVersion"]:
+        raise Refused("InvalidParameterValue", "Version must be %s" % SNS["metadata"]["apiVersion"])
+    shape = SNS["shapes"][SNS["operations"][action]["input"]["shape"]]
+    members = shape["members"]
+    for key in form:
+        top = key.split(".", 1)[0]
+        if top not in members:
+            raise Refused("InvalidParameter", "Unknown parameter %s" % key)
+        kind = SNS["shapes"][members[top]["shape"]]["type"]
+        if kind != "map" and key != top:
+            raise Refused("InvalidParameter", "%s is not a map or list" % top)
+        if kind == "map" and not (key.startswith(top + ".entry.") and
+                                  (key.endswith(".Name") or ".Value." in key)):
+            raise Refused("InvalidParameter", "%s is not entry.N.Name / entry.N.Value.X" % key)
+    for name in shape.get("required", []):
+        if name not in form:
+            raise Refused("ValidationError", "1 validation error detected: Value null at '%s' "
+                                             "failed to satisfy constraint: Member must not be "
+                                             "null" % name)
+    return action, form
+
+
+def publish(form):
+    if form.get("TopicArn") != TOPIC and form.get("TopicArn") != TOPIC + ".fifo":
+        raise Refused("NotFound", "Topic does not exist", 404)
+    entries = {k.split(".")[2] for k in form if k.startswith("MessageAttributes.entry.")}
+    for n in entries:
+        if "MessageAttributes.entry.%s.Value.DataType" % n not in form:
+            raise Refused("ParameterValueInvalid", "The message attribute entry %s has no "
+                                                   "DataType" % n)
+    result = "<MessageId>%s</MessageId>" % uuid.uuid4()
+    if form["TopicArn"].endswith(".fifo"):
+        result += "<SequenceNumber>10000000000000000001</SequenceNumber>"
+    return result
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -253,6 +315,49 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
+
+    def answer_xml(self, status, xml):
+        data = xml.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def handle_query(self, headers, body, error, message):
+        """SNS: a form in, XML out, as the Query protocol answers."""
+        rid = str(uuid.uuid4())
+        action, status = None, 200
+        try:
+            if error:
+                raise Refused(error, message, 403)
+            action, form = check_query(headers, body)
+            state = self.server.state
+            with state.lock:
+                if state.throttle > 0:
+                    state.throttle -= 1
+                    raise Refused(state.throttle_error, "Rate exceeded")
+            result = publish(form) if action == "Publish" else ""
+            xml = ('<%sResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">\n'
+                   '  <%sResult>%s</%sResult>\n'
+                   '  <ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata>\n'
+                   '</%sResponse>\n' % (action, action, result, action, rid, action))
+        except Refused as r:
+            error, status = r.code, r.status
+            xml = ('<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">\n'
+                   '  <Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error>\n'
+                   '  <RequestId>%s</RequestId>\n</ErrorResponse>\n'
+                   % (escape(r.code), escape(r.message), rid))
+        self.log_request_line("Query." + str(action), error, headers, body)
+        self.answer_xml(status, xml)
+
+    def log_request_line(self, target, error, headers, body):
+        if self.server.args.log:
+            line = json.dumps({"target": target, "verdict": error or "ok",
+                               "headers": headers, "body": body.decode("utf-8", "replace")})
+            with self.server.log_lock, open(self.server.args.log, "a") as fh:
+                fh.write(line + "\n")
 
     def control(self, body):
         state = self.server.state
@@ -304,6 +409,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             k = k.lower()
             headers[k] = headers[k] + "," + v if k in headers else v
         error, message = verify(self.server.args, self.command, self.path, headers, body)
+        if "x-amz-target" not in headers and "authorization" in headers and \
+                "/sns/aws4_request" in headers["authorization"]:
+            self.handle_query(headers, body, error, message)
+            return
         self.model = None
         model, status, result = None, 200, None
         if error:
@@ -320,11 +429,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 model = self.model
                 result = {"__type": error_type(model, r.code) if model else r.code,
                           "message": r.message}
-        if self.server.args.log:
-            line = json.dumps({"target": headers.get("x-amz-target"), "verdict": error or "ok",
-                               "headers": headers, "body": body.decode("utf-8", "replace")})
-            with self.server.log_lock, open(self.server.args.log, "a") as fh:
-                fh.write(line + "\n")
+        self.log_request_line(headers.get("x-amz-target"), error, headers, body)
         ctype = "application/x-amz-json-" + (model["metadata"]["jsonVersion"] if model else "1.0")
         self.answer(status, result, ctype)
 

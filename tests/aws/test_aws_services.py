@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""End-to-end tests of the AWS JSON-protocol integrations beyond DynamoDB:
-the optimized sqs:sendMessage, events:putEvents, states:startExecution
-(plain, .sync, .sync:2) and the aws-sdk:SERVICE:action path, against
-service_server.py on 127.0.0.1 — a stand-in for SQS, EventBridge, Step
-Functions and Secrets Manager that recomputes every SigV4 signature with
-botocore and checks the target, the content type and the body against
-botocore's service models before it answers as the service would.
+"""End-to-end tests of the AWS integrations beyond DynamoDB: the optimized
+sqs:sendMessage, events:putEvents, states:startExecution (plain, .sync,
+.sync:2), sns:publish (Query protocol) and the aws-sdk:SERVICE:action
+path, against service_server.py on 127.0.0.1 — a stand-in for SQS,
+EventBridge, Step Functions, Secrets Manager and SNS that recomputes every
+SigV4 signature with botocore and checks the target, the content type and
+the body against botocore's service models before it answers as the
+service would.
 
 Every `stepfn run` gets an environment of its own (fake credentials, an
 empty HOME, AWS_ENDPOINT_URL pointing at the server), so nothing leaves
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,6 +33,7 @@ KEY_ID = "AKIDLOCALTEST"
 STATES = "arn:aws:states:::"
 QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/orders"
 MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:"
+TOPIC = "arn:aws:sns:us-east-1:123456789012:orders-topic"
 SERVER = {}
 
 
@@ -380,6 +383,66 @@ class ServicesTest(unittest.TestCase):
         out = self.run_json(defn, expect_exit=1, env=env)
         self.assertEqual(out["error"], "SecretsManager.InvalidSignatureException")
         self.assertEqual([r["verdict"] for r in self.requests()], ["InvalidSignatureException"])
+
+    # ---- sns:publish (Query protocol) ----
+
+    def test_publish_sends_a_signed_form_and_reads_the_xml_answer(self):
+        defn = self.machine({"Publish": task("sns:publish", {
+            "TopicArn": TOPIC, "Message": {"order.$": "$.id"}, "Subject": "new order",
+            "MessageAttributes": {"kind": {"DataType": "String", "StringValue": "order"}}},
+            End=True)})
+        result = self.output(defn, '{"id": "o-3"}')
+        (seen,) = self.requests()
+        self.assertEqual((seen["target"], seen["verdict"]), ("Query.Publish", "ok"))
+        self.assertEqual(seen["headers"]["content-type"],
+                         "application/x-www-form-urlencoded; charset=utf-8")
+        self.assertIn("/us-east-1/sns/aws4_request", seen["headers"]["authorization"])
+        self.assertEqual(urllib.parse.parse_qsl(seen["body"]), [
+            ("Action", "Publish"), ("Version", "2010-03-31"), ("TopicArn", TOPIC),
+            ("Message", '{"order":"o-3"}'), ("Subject", "new order"),
+            ("MessageAttributes.entry.1.Name", "kind"),
+            ("MessageAttributes.entry.1.Value.DataType", "String"),
+            ("MessageAttributes.entry.1.Value.StringValue", "order")])
+        self.assertEqual(sorted(result), ["MessageId", "SdkHttpMetadata", "SdkResponseMetadata"])
+        self.assertRegex(result["MessageId"], r"^[0-9a-f-]{36}$")
+        self.assertEqual(result["SdkHttpMetadata"]["HttpHeaders"]["content-type"], "text/xml")
+        self.assertEqual(self.recorded("TaskScheduled"), [("sns", "publish")])
+        self.assertEqual(self.recorded("TaskSucceeded"), [("sns", "publish")])
+
+    def test_publish_to_a_fifo_topic_has_a_sequence_number(self):
+        defn = self.machine({"Publish": task("sns:publish", {
+            "TopicArn": TOPIC + ".fifo", "Message": "m", "MessageGroupId": "g",
+            "MessageDeduplicationId": "d"}, End=True)})
+        self.assertEqual(self.output(defn)["SequenceNumber"], "10000000000000000001")
+
+    def test_a_missing_topic_is_caught_by_its_sns_name(self):
+        defn = self.machine({
+            "Publish": task("sns:publish", {"TopicArn": TOPIC + "-gone", "Message": "m"},
+                            Catch=[{"ErrorEquals": ["SNS.NotFoundException"],
+                                    "ResultPath": "$.caught", "Next": "Done"}], Next="Done"),
+            "Done": {"Type": "Succeed"}})
+        caught = self.output(defn)["caught"]
+        self.assertEqual(caught["Error"], "SNS.NotFoundException")
+        self.assertRegex(caught["Cause"], r"^Topic does not exist \(Service: AmazonSNS; Status "
+                                          r"Code: 404; Error Code: NotFound; Request ID: "
+                                          r"[0-9a-f-]{36}; Proxy: null\)$")
+        self.assertEqual(self.recorded("TaskFailed"), [("sns", "publish")])
+
+    def test_a_throttled_publish_is_retried(self):
+        control(throttle=1, error="Throttled")
+        defn = self.machine({"Publish": task("sns:publish", {"TopicArn": TOPIC, "Message": "m"},
+                                             Retry=[{"ErrorEquals": ["SNS.ThrottledException"],
+                                                     "IntervalSeconds": 1}], End=True)})
+        self.assertIn("MessageId", self.output(defn, args=("--wait-scale", "0")))
+        self.assertEqual([r["verdict"] for r in self.requests()], ["Throttled", "ok"])
+
+    def test_a_publish_parameter_sns_does_not_have_is_refused(self):
+        defn = self.machine({"Publish": task("sns:publish", {"TopicArn": TOPIC, "Message": "m",
+                                                             "Body": "x"}, End=True)})
+        out = self.run_json(defn, expect_exit=1)
+        self.assertEqual(out["error"], "SNS.InvalidParameterException")
+        self.assertIn("Unknown parameter Body (Service: AmazonSNS; Status Code: 400; Error Code: "
+                      "InvalidParameter;", out["cause"])
 
     # ---- what stays unsupported ----
 

@@ -68,7 +68,8 @@ static void the_resources_stepfn_calls(void **state)
     free(resource);
     char *why = task_aws_unsupported_reason("arn:aws:states:::sqs:sendMessage.waitForTaskToken");
     assert_non_null(strstr(why, ".waitForTaskToken needs a callback API"));
-    assert_non_null(strstr(why, "sqs:sendMessage, events:putEvents"));
+    assert_non_null(strstr(why, "sqs:sendMessage, sns:publish, events:putEvents"));
+    assert_null(strstr(why, "athena, sns"));
     assert_non_null(strstr(why, "--mock-config"));
     free(why);
 }
@@ -445,6 +446,92 @@ static void start_execution_sync_polls_describe_execution(void **state)
     sf_aws_config_clear(&cfg);
 }
 
+static void sns_publish_is_a_signed_query_form(void **state)
+{
+    (void)state;
+    sf_aws_config cfg;
+    task_http_call call;
+    sf_http_aws_sigv4 sig;
+    call_for("arn:aws:states:::sns:publish",
+             json_pack("{s:s,s:{s:i},s:{s:{s:s,s:s}},s:n}", "TopicArn", "arn:aws:sns:r:1:t",
+                       "Message", "a", 1, "MessageAttributes", "k y", "DataType", "String",
+                       "StringValue", "v~", "Subject"),
+             &call, &sig, &cfg);
+    assert_string_equal(call.url, "https://sns.eu-west-1.amazonaws.com/");
+    assert_string_equal(call.headers[0],
+                        "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
+    assert_null(call.headers[1]);
+    assert_string_equal(call.body, "Action=Publish&Version=2010-03-31"
+                                   "&TopicArn=arn%3Aaws%3Asns%3Ar%3A1%3At"
+                                   "&Message=%7B%22a%22%3A1%7D"
+                                   "&MessageAttributes.entry.1.Name=k%20y"
+                                   "&MessageAttributes.entry.1.Value.DataType=String"
+                                   "&MessageAttributes.entry.1.Value.StringValue=v~");
+    assert_string_equal(sig.service, "sns");
+    task_http_call_clear(&call);
+    sf_aws_config_clear(&cfg);
+    assert_false(task_aws_runs("arn:aws:states:::aws-sdk:sns:publish"));
+}
+
+static void sns_answers_are_read_from_xml(void **state)
+{
+    (void)state;
+    const char *pub = "arn:aws:states:::sns:publish";
+    json_t *headers = json_pack("{s:[s]}", "x-amzn-requestid", "HDR");
+    sf_http_response r =
+        response(200,
+                 "<PublishResponse xmlns=\"http://sns.amazonaws.com/doc/"
+                 "2010-03-31/\">\n  <PublishResult>\n    <MessageId>m-1</MessageId>"
+                 "\n  </PublishResult>\n  <ResponseMetadata>\n    <RequestId>"
+                 "R1</RequestId>\n  </ResponseMetadata>\n</PublishResponse>\n",
+                 headers);
+    sf_error err = SF_ERROR_INIT;
+    json_t *result = task_aws_result(pub, &r, &err);
+    assert_non_null(result);
+    assert_string_equal(json_string_value(json_object_get(result, "MessageId")), "m-1");
+    assert_null(json_object_get(result, "SequenceNumber"));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(result, "SdkResponseMetadata"), "RequestId")),
+                        "R1");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(result, "SdkHttpMetadata"),
+                                                        "HttpStatusCode")),
+                     200);
+    json_decref(result);
+    json_decref(headers);
+    assert_error_of(pub, 404,
+                    "<ErrorResponse><Error><Type>Sender</Type><Code>NotFound</Code><Message>Topic "
+                    "does not exist</Message></Error><RequestId>R2</RequestId></ErrorResponse>",
+                    "SNS.NotFoundException",
+                    "Topic does not exist (Service: AmazonSNS; Status Code: 404; Error Code: "
+                    "NotFound; Request ID: R2; Proxy: null)");
+    assert_error_of(pub, 400,
+                    "<ErrorResponse><Error><Code>ParameterValueInvalid</Code><Message>bad"
+                    "</Message></Error></ErrorResponse>",
+                    "SNS.InvalidParameterValueException",
+                    "bad (Service: AmazonSNS; Status Code: 400; Error Code: ParameterValueInvalid; "
+                    "Request ID: RID; Proxy: null)");
+    assert_error_of(
+        pub, 503, "Service Unavailable", "SNS.AmazonSNSException",
+        "sns answered 503 Service Unavailable: Service Unavailable (Service: AmazonSNS; "
+        "Status Code: 503; Error Code: unknown; Request ID: RID; Proxy: null)");
+}
+
+static void the_xml_reader_takes_text_elements_only(void **state)
+{
+    (void)state;
+    const char *xml = "<a><MessageIdX>no</MessageIdX><MessageId kind=\"x\">&lt;b&gt; &amp; "
+                      "&#65;&#x42;&#xe9; &bogus; &#0;</MessageId><Empty/><Nested><c>t</c>"
+                      "</Nested><Open>text";
+    char *t = task_aws_xml_text(xml, strlen(xml), "MessageId");
+    assert_string_equal(t, "<b> & AB\xc3\xa9 &bogus; &#0;");
+    free(t);
+    assert_null(task_aws_xml_text(xml, strlen(xml), "Empty"));
+    assert_null(task_aws_xml_text(xml, strlen(xml), "Nested"));
+    assert_null(task_aws_xml_text(xml, strlen(xml), "Open"));
+    assert_null(task_aws_xml_text(xml, strlen(xml), "Missing"));
+    assert_null(task_aws_xml_text(xml, 5, "MessageId"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,6 +551,9 @@ int main(void)
         cmocka_unit_test(sdk_errors_are_the_service_and_the_exception),
         cmocka_unit_test(optimized_errors_are_the_sdk_v1_exceptions),
         cmocka_unit_test(start_execution_sync_polls_describe_execution),
+        cmocka_unit_test(sns_publish_is_a_signed_query_form),
+        cmocka_unit_test(sns_answers_are_read_from_xml),
+        cmocka_unit_test(the_xml_reader_takes_text_elements_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
