@@ -237,6 +237,19 @@ static void record_started(task_attempt *a)
     sf_text_free(&d);
 }
 
+/* A .sync job accepted by its service: what it answered (stolen). */
+static void record_submitted(task_attempt *a, json_t *output)
+{
+    sf_text d = {0};
+    open_event_details(a, &d);
+    SF_TEXT_PUT_LITERAL(&d, ",\"output\":");
+    sf_text_put_json_literal(&d, output);
+    SF_TEXT_PUT_LITERAL(&d, ",\"outputDetails\":{\"truncated\":false}}");
+    sf_cursor_event_text(a->cursor, "TaskSubmitted", &d);
+    sf_text_free(&d);
+    json_decref(output);
+}
+
 static void timer_closed(uv_handle_t *h)
 {
     task_attempt *a = h->data;
@@ -425,6 +438,8 @@ static void http_done(void *data, const sf_http_response *resp)
          * request after a pause, counted as a Wait is (--wait-scale). */
         if (task_aws_finish(a->impl->resource, resp, &a->aws_call, &result, &err) ==
             TASK_AWS_POLL) {
+            if (result)
+                record_submitted(a, result);
             uv_timer_start(&a->poll_timer, poll_again,
                            sf_exec_wait_ms(a->cursor->exec, TASK_AWS_POLL_MS), 0);
             return;
@@ -690,6 +705,7 @@ static bool replay_recorded_outcome(task_attempt *a)
     static const char *const outcomes[] = {"TaskSucceeded", "TaskFailed", "TaskTimedOut",
                                            "TaskStartFailed", NULL};
     static const char *const started[] = {"TaskStarted", NULL};
+    static const char *const submitted[] = {"TaskSubmitted", NULL};
     sf_cursor *c = a->cursor;
     json_t *rec = sf_cursor_recorded(c, outcomes);
     if (!rec)
@@ -700,6 +716,10 @@ static bool replay_recorded_outcome(task_attempt *a)
     free(key);
     if (sf_cursor_recorded(c, started))
         record_started(a);
+    json_t *sub = sf_cursor_recorded(c, submitted);
+    if (sub)
+        sf_cursor_event(c, "TaskSubmitted",
+                        json_deep_copy(json_object_get(sub, "taskSubmittedEventDetails")));
     if (strcmp(type, "TaskSucceeded") == 0) {
         const char *text = json_string_value(json_object_get(d, "output"));
         json_t *result = text ? sf_json_loadb(text, strlen(text), JSON_DECODE_ANY, NULL) : NULL;

@@ -43,6 +43,9 @@
  * states:startExecution.sync and .sync:2 take several requests:
  * StartExecution, then DescribeExecution until the execution is no longer
  * RUNNING (task.c waits between polls on a loop timer; nothing blocks).
+ * StartExecution's answer (with the SDK metadata) is what the history's
+ * TaskSubmitted event shows, as AWS records a .sync job once it is
+ * submitted.
  * SUCCEEDED is the task's result: the DescribeExecution answer, with
  * Input and Output as JSON text for .sync and parsed JSON for .sync:2
  * (which, like aws-sdk results, has no SDK metadata). Any other status
@@ -692,9 +695,14 @@ static task_aws_outcome sync_step(const aws_target *t, const sf_http_response *r
 {
     bool describing = call && strstr(call->headers[0], ".DescribeExecution");
     if (call && !describing) {
-        bool ok = describe_next(t, body, call, err);
-        json_decref(body);
-        return ok ? TASK_AWS_POLL : TASK_AWS_FAILED;
+        if (!describe_next(t, body, call, err)) {
+            json_decref(body);
+            return TASK_AWS_FAILED;
+        }
+        /* The execution has started: the TaskSubmitted event's output. */
+        dates_in_milliseconds(body);
+        *result = with_sdk_metadata(body, resp);
+        return TASK_AWS_POLL;
     }
     const char *status = json_string_value(json_object_get(body, "Status"));
     if (call && status && strcmp(status, "RUNNING") == 0) {

@@ -132,7 +132,8 @@ bool task_aws_call(const char *resource, json_t *params, const sf_aws_config *cf
 typedef enum task_aws_outcome {
     TASK_AWS_DONE,   /* *result is the task's result */
     TASK_AWS_FAILED, /* err is set */
-    TASK_AWS_POLL,   /* send *call (changed for the next request) again after a pause */
+    TASK_AWS_POLL,   /* send *call (changed for the next request) again after a pause;
+                      *result, when set, is the submitted job (TaskSubmitted) */
 } task_aws_outcome;
 /* What a response means for the task. call is the request that was sent
  * (a .sync integration rewrites it to poll), or NULL: the response is

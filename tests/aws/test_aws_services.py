@@ -239,6 +239,20 @@ class ServicesTest(unittest.TestCase):
 
     # ---- states:startExecution ----
 
+    def test_a_redrive_does_not_start_a_finished_sync_child_again(self):
+        defn = self.machine({"Run": task("states:startExecution.sync:2",
+                                         {"StateMachineArn": MACHINE + "Child", "Name": "again"},
+                                         Next="Stop"),
+                             "Stop": {"Type": "Fail", "Error": "Stop"}})
+        self.run_json(defn, expect_exit=1, args=("--wait-scale", "0"))
+        calls = len(self.requests())
+        proc = subprocess.run([STEPFN, "replay", "e", "--store", self.store, "--format", "json"],
+                              capture_output=True, text=True, env=self.env(), timeout=60)
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertEqual(json.loads(proc.stdout)["error"], "Stop")
+        self.assertEqual(len(self.requests()), calls)
+        self.assertGreaterEqual(len(self.of_type("TaskSubmitted")), 1)
+
     def test_start_execution_returns_the_arn_and_start_date(self):
         defn = self.machine({"Start": task("states:startExecution",
                                            {"StateMachineArn": MACHINE + "Child",
@@ -274,6 +288,18 @@ class ServicesTest(unittest.TestCase):
         self.assertIn("SdkHttpMetadata", result)
         self.assertEqual(self.recorded("TaskScheduled"), [("states", "startExecution.sync")])
         self.assertEqual(len(self.of_type("TaskStarted")), 1)
+        # the job's submission is recorded once, with StartExecution's answer
+        (submitted,) = self.of_type("TaskSubmitted")
+        self.assertEqual((submitted["resourceType"], submitted["resource"]),
+                         ("states", "startExecution.sync"))
+        started = json.loads(submitted["output"])
+        self.assertEqual(started["ExecutionArn"], result["ExecutionArn"])
+        self.assertEqual(started["StartDate"], result["StartDate"])
+        self.assertEqual(started["SdkHttpMetadata"]["HttpStatusCode"], 200)
+        self.assertEqual(submitted["outputDetails"], {"truncated": False})
+        self.assertEqual([e["type"] for e in self.events() if e["type"].startswith("Task")],
+                         ["TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSubmitted",
+                          "TaskSucceeded", "TaskStateExited"])
 
     def test_start_execution_sync2_returns_output_as_json(self):
         control(running=1)

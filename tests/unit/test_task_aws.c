@@ -420,9 +420,16 @@ static void start_execution_sync_polls_describe_execution(void **state)
         TASK_AWS_POLL);
     assert_string_equal(call.headers[0], "X-Amz-Target: AWSStepFunctions.DescribeExecution");
     assert_string_equal(call.body, "{\"executionArn\":\"arn:e\"}");
+    /* what TaskSubmitted records: the start, with the SDK metadata */
+    assert_non_null(result);
+    assert_string_equal(json_string_value(json_object_get(result, "ExecutionArn")), "arn:e");
+    assert_int_equal(json_integer_value(json_object_get(result, "StartDate")), 1500);
+    assert_non_null(json_object_get(result, "SdkHttpMetadata"));
+    json_decref(result);
     assert_int_equal(
         finish(sync2, "{\"executionArn\":\"arn:e\",\"status\":\"RUNNING\"}", &call, &result, &err),
         TASK_AWS_POLL);
+    assert_null(result);
     assert_int_equal(finish(sync2,
                             "{\"executionArn\":\"arn:e\",\"status\":\"SUCCEEDED\","
                             "\"startDate\":1.5,\"output\":\"{\\\"n\\\":2}\"}",
