@@ -24,7 +24,8 @@
  *      [services NAME] section whose nested setting
  *      "<service> =\n  endpoint_url = URL" gives it
  *   4. the profile's own `endpoint_url`
- *   5. https://<service>.<region>.amazonaws.com
+ *   5. https://<service>.<region>.amazonaws.com (the endpoint prefix in
+ *      place of <service> when it differs: sf_aws_config_endpoint_at)
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or the profile's
  * ignore_configured_endpoint_urls = true) skips 1–4.
  *
