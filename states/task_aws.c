@@ -3,9 +3,10 @@
  * that speak the AWS JSON protocol (awsJson1.0 / 1.1), and SNS's Publish
  * in the Query protocol (task_aws_query.c: a form out, XML back):
  *
- *   arn:aws:states:::aws-sdk:SERVICE:action   any action of the services in
- *       the table below (dynamodb, sqs, eventbridge, sfn, kinesis,
- *       cloudwatchlogs, secretsmanager, ssm, athena)
+ *   arn:aws:states:::aws-sdk:SERVICE:action   any action of the JSON
+ *       services of task_aws_services.c's table (dynamodb, sqs,
+ *       eventbridge, sfn, kinesis, cloudwatchlogs, secretsmanager, ssm,
+ *       athena)
  *   arn:aws:states:::dynamodb:getItem / putItem / updateItem / deleteItem
  *   arn:aws:states:::sqs:sendMessage
  *   arn:aws:states:::events:putEvents
@@ -60,7 +61,7 @@
  *     gives the SDK's base exception ("Sqs.SqsException"). The cause is
  *     the message and "(Service: Sqs, Status Code: 400, Request ID: ...)".
  *   optimized integrations: the integration's own prefix (DynamoDB, SQS,
- *     EventBridge, StepFunctions) and, when the AWS Java SDK v1 models the
+ *     SNS, EventBridge, StepFunctions) and, when the AWS Java SDK v1 models the
  *     error, its exception ("SQS.QueueDoesNotExistException",
  *     "DynamoDB.ConditionalCheckFailedException"), else the SDK's
  *     catch-all ("SQS.AmazonSQSException"); the cause as that SDK prints
@@ -76,270 +77,13 @@
 #include "engine/json_util.h"
 #include "engine/lang/jsonpath.h"
 #include "engine/xalloc.h"
+#include "states/task_aws_internal.h"
 #include "states/task_internal.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define STATES_ARN_PREFIX "arn:aws:states:::"
-#define AWS_SDK_PREFIX    "aws-sdk:"
-#define OPERATION_MAX     96
-
-/* How Step Functions names the errors of a service's optimized
- * integrations (AWS Java SDK v1). */
-typedef struct aws_optimized_errors {
-    const char *prefix;   /* "SQS" in "SQS.QueueDoesNotExistException" */
-    const char *sdk_name; /* "Service: ..." in causes */
-    const char *catch_all;
-    const char *const *modeled; /* error codes as the service sends them */
-} aws_optimized_errors;
-
-/* One JSON-protocol service. */
-typedef struct aws_service {
-    const char *name;          /* in arn:aws:states:::aws-sdk:NAME:action */
-    const char *config_id;     /* AWS_ENDPOINT_URL_<ID>, [services] key */
-    const char *host_prefix;   /* https://PREFIX.<region>.amazonaws.com */
-    const char *signing_name;  /* in the SigV4 credential scope */
-    const char *target_prefix; /* X-Amz-Target: PREFIX.Operation */
-    const char *json_version;  /* application/x-amz-json-VERSION; NULL: the Query protocol */
-    const char *api_version;   /* Version=... of a Query request */
-    bool camel_members;        /* the API's members are camelCase */
-    const char *sdk_prefix;    /* "Sqs" in aws-sdk error names */
-    const aws_optimized_errors *optimized;
-} aws_service;
-
-/* The errors the AWS Java SDK v1 models for the operations of the
- * optimized integrations: each is its own exception, reported by name. */
-static const char *const dynamodb_errors[] = {
-    "BackupInUseException",
-    "BackupNotFoundException",
-    "ConditionalCheckFailedException",
-    "ContinuousBackupsUnavailableException",
-    "DuplicateItemException",
-    "ExportConflictException",
-    "ExportNotFoundException",
-    "GlobalTableAlreadyExistsException",
-    "GlobalTableNotFoundException",
-    "IdempotentParameterMismatchException",
-    "ImportConflictException",
-    "ImportNotFoundException",
-    "IndexNotFoundException",
-    "InternalServerErrorException",
-    "InvalidExportTimeException",
-    "InvalidRestoreTimeException",
-    "ItemCollectionSizeLimitExceededException",
-    "LimitExceededException",
-    "PointInTimeRecoveryUnavailableException",
-    "ProvisionedThroughputExceededException",
-    "ReplicaAlreadyExistsException",
-    "ReplicaNotFoundException",
-    "RequestLimitExceeded",
-    "ResourceInUseException",
-    "ResourceNotFoundException",
-    "TableAlreadyExistsException",
-    "TableInUseException",
-    "TableNotFoundException",
-    "TransactionCanceledException",
-    "TransactionConflictException",
-    "TransactionInProgressException",
-    NULL,
-};
-
-/* SendMessage's errors (SQS sends the codes without "Exception"). */
-static const char *const sqs_errors[] = {
-    "InvalidAddress",       "InvalidMessageContents",
-    "InvalidSecurity",      "KmsAccessDenied",
-    "KmsDisabled",          "KmsInvalidKeyUsage",
-    "KmsInvalidState",      "KmsNotFound",
-    "KmsOptInRequired",     "KmsThrottled",
-    "QueueDoesNotExist",    "RequestThrottled",
-    "UnsupportedOperation", NULL,
-};
-
-static const char *const events_errors[] = {"InternalException", NULL};
-
-/* StartExecution's and DescribeExecution's errors. */
-static const char *const sfn_errors[] = {
-    "ExecutionAlreadyExists",
-    "ExecutionDoesNotExist",
-    "ExecutionLimitExceeded",
-    "InvalidArn",
-    "InvalidExecutionInput",
-    "InvalidName",
-    "KmsAccessDeniedException",
-    "KmsInvalidStateException",
-    "KmsThrottlingException",
-    "StateMachineDeleting",
-    "StateMachineDoesNotExist",
-    "ValidationException",
-    NULL,
-};
-
-static const aws_optimized_errors dynamodb_optimized = {"DynamoDB", "AmazonDynamoDBv2",
-                                                        "AmazonDynamoDBException", dynamodb_errors};
-static const aws_optimized_errors sqs_optimized = {"SQS", "AmazonSQS", "AmazonSQSException",
-                                                   sqs_errors};
-static const aws_optimized_errors events_optimized = {"EventBridge", "AmazonEventBridge",
-                                                      "AmazonEventBridgeException", events_errors};
-/* Publish's errors and throttling; CODE=NAME where the SDK's exception
- * is not CODE + "Exception". */
-static const char *const sns_errors[] = {
-    "AuthorizationError",
-    "EndpointDisabled",
-    "InternalError",
-    "InvalidParameter",
-    "InvalidSecurity",
-    "KMSAccessDenied",
-    "KMSDisabled",
-    "KMSInvalidState",
-    "KMSNotFound",
-    "KMSOptInRequired=KMSOptInRequiredException",
-    "KMSThrottling",
-    "NotFound",
-    "ParameterValueInvalid=InvalidParameterValueException",
-    "PlatformApplicationDisabled",
-    "Throttled",
-    "ValidationException",
-    NULL,
-};
-
-static const aws_optimized_errors sns_optimized = {"SNS", "AmazonSNS", "AmazonSNSException",
-                                                   sns_errors};
-static const aws_optimized_errors sfn_optimized = {"StepFunctions", "AWSStepFunctions",
-                                                   "AWSStepFunctionsException", sfn_errors};
-
-static const aws_service services[] = {
-    {"dynamodb", "dynamodb", "dynamodb", "dynamodb", "DynamoDB_20120810", "1.0", NULL, false,
-     "DynamoDb", &dynamodb_optimized},
-    {"sqs", "sqs", "sqs", "sqs", "AmazonSQS", "1.0", NULL, false, "Sqs", &sqs_optimized},
-    {"eventbridge", "eventbridge", "events", "events", "AWSEvents", "1.1", NULL, false,
-     "EventBridge", &events_optimized},
-    {"sfn", "sfn", "states", "states", "AWSStepFunctions", "1.0", NULL, true, "Sfn",
-     &sfn_optimized},
-    {"kinesis", "kinesis", "kinesis", "kinesis", "Kinesis_20131202", "1.1", NULL, false, "Kinesis",
-     NULL},
-    {"cloudwatchlogs", "cloudwatch_logs", "logs", "logs", "Logs_20140328", "1.1", NULL, true,
-     "CloudWatchLogs", NULL},
-    {"secretsmanager", "secrets_manager", "secretsmanager", "secretsmanager", "secretsmanager",
-     "1.1", NULL, false, "SecretsManager", NULL},
-    {"ssm", "ssm", "ssm", "ssm", "AmazonSSM", "1.1", NULL, false, "Ssm", NULL},
-    {"athena", "athena", "athena", "athena", "AmazonAthena", "1.1", NULL, false, "Athena", NULL},
-    /* Query protocol: only the optimized sns:publish, not aws-sdk:sns */
-    {"sns", "sns", "sns", "sns", NULL, NULL, "2010-03-31", false, "Sns", &sns_optimized},
-};
-
-#define SERVICE(i) (&services[i])
-enum { DYNAMODB, SQS, EVENTBRIDGE, SFN, SNS = 9 };
-
-typedef enum aws_pattern {
-    AWS_REQUEST_RESPONSE,
-    AWS_SYNC,   /* .sync: poll until done, Output as text */
-    AWS_SYNC_2, /* .sync:2: the same, Output parsed */
-} aws_pattern;
-
-/* The optimized integrations: the part after arn:aws:states::: */
-static const struct integration {
-    const char *resource;
-    int service;
-    const char *operation;
-    const char *as_text; /* a member sent as JSON text when it is not a string */
-    aws_pattern pattern;
-} integrations[] = {
-    {"dynamodb:getItem", DYNAMODB, "GetItem", NULL, AWS_REQUEST_RESPONSE},
-    {"dynamodb:putItem", DYNAMODB, "PutItem", NULL, AWS_REQUEST_RESPONSE},
-    {"dynamodb:updateItem", DYNAMODB, "UpdateItem", NULL, AWS_REQUEST_RESPONSE},
-    {"dynamodb:deleteItem", DYNAMODB, "DeleteItem", NULL, AWS_REQUEST_RESPONSE},
-    {"sqs:sendMessage", SQS, "SendMessage", "MessageBody", AWS_REQUEST_RESPONSE},
-    {"events:putEvents", EVENTBRIDGE, "PutEvents", NULL, AWS_REQUEST_RESPONSE},
-    {"states:startExecution", SFN, "StartExecution", "Input", AWS_REQUEST_RESPONSE},
-    {"states:startExecution.sync", SFN, "StartExecution", "Input", AWS_SYNC},
-    {"states:startExecution.sync:2", SFN, "StartExecution", "Input", AWS_SYNC_2},
-    {"sns:publish", SNS, "Publish", "Message", AWS_REQUEST_RESPONSE},
-};
-
-#define N_INTEGRATIONS (sizeof integrations / sizeof integrations[0])
-#define N_SERVICES     (sizeof services / sizeof services[0])
-
-/* What a resource calls. */
-typedef struct aws_target {
-    const aws_service *svc;
-    const struct integration *optimized; /* NULL: an aws-sdk integration */
-    char operation[OPERATION_MAX];
-} aws_target;
-
-/* aws-sdk:SERVICE:action, the action a camelCase name (no pattern suffix). */
-static bool sdk_target_of(const char *rest, aws_target *t)
-{
-    const char *colon = strchr(rest, ':');
-    if (!colon)
-        return false;
-    size_t name_len = (size_t)(colon - rest);
-    const char *action = colon + 1;
-    size_t n = strlen(action);
-    if (n == 0 || n >= OPERATION_MAX || !islower((unsigned char)action[0]))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!isalnum((unsigned char)action[i]))
-            return false;
-    for (size_t i = 0; i < N_SERVICES; i++) {
-        if (services[i].json_version && strlen(services[i].name) == name_len &&
-            strncmp(services[i].name, rest, name_len) == 0) {
-            t->svc = &services[i];
-            t->optimized = NULL;
-            memcpy(t->operation, action, n + 1);
-            t->operation[0] = (char)toupper((unsigned char)action[0]);
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool target_of(const char *resource, aws_target *t)
-{
-    size_t plen = strlen(STATES_ARN_PREFIX);
-    if (strncmp(resource, STATES_ARN_PREFIX, plen) != 0)
-        return false;
-    const char *rest = resource + plen;
-    if (strncmp(rest, AWS_SDK_PREFIX, strlen(AWS_SDK_PREFIX)) == 0)
-        return sdk_target_of(rest + strlen(AWS_SDK_PREFIX), t);
-    for (size_t i = 0; i < N_INTEGRATIONS; i++) {
-        if (strcmp(rest, integrations[i].resource) == 0) {
-            t->svc = SERVICE(integrations[i].service);
-            t->optimized = &integrations[i];
-            snprintf(t->operation, sizeof t->operation, "%s", integrations[i].operation);
-            return true;
-        }
-    }
-    return false;
-}
-
-bool task_aws_runs(const char *resource)
-{
-    aws_target t;
-    return target_of(resource, &t);
-}
-
-char *task_aws_unsupported_reason(const char *resource)
-{
-    const char *rest = resource + strlen(STATES_ARN_PREFIX);
-    const char *wait = strstr(rest, ".waitForTaskToken");
-    char names[256] = "";
-    for (size_t i = 0; i < N_SERVICES; i++) {
-        size_t used = strlen(names);
-        if (services[i].json_version)
-            snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", services[i].name);
-    }
-    return sf_asprintf(
-        "stepfn cannot run it%s; it calls arn:aws:states:::aws-sdk:SERVICE:action (request and "
-        "response only) for %s, and the optimized dynamodb:getItem, putItem, updateItem, "
-        "deleteItem, sqs:sendMessage, sns:publish, events:putEvents and states:startExecution "
-        "(also .sync and .sync:2); running the state will fail unless a --mock-config test case "
-        "mocks it "
-        "(a Lambda function goes through the --resources map)",
-        wait ? " (.waitForTaskToken needs a callback API stepfn does not serve yet)" : "", names);
-}
 
 /* The endpoint with "/" as its path when it has none. */
 static char *request_url(const char *endpoint)
@@ -402,7 +146,7 @@ static char *request_body(const aws_target *t, json_t *params)
     json_t *body = json_deep_copy(params);
     if (t->optimized && t->optimized->as_text)
         member_as_text(body, t->optimized->as_text);
-    if (t->optimized && t->optimized->service == EVENTBRIDGE) {
+    if (t->optimized && t->optimized->service == AWS_EVENTBRIDGE) {
         size_t i;
         json_t *entry;
         json_array_foreach(json_object_get(body, "Entries"), i, entry)
@@ -427,7 +171,7 @@ bool task_aws_call(const char *resource, json_t *params, const sf_aws_config *cf
                    task_http_call *call, sf_http_aws_sigv4 *sig, char **why)
 {
     aws_target t;
-    if (!target_of(resource, &t)) {
+    if (!task_aws_target_of(resource, &t)) {
         *why = task_aws_unsupported_reason(resource);
         return false;
     }
@@ -732,7 +476,7 @@ task_aws_outcome task_aws_finish(const char *resource, const sf_http_response *r
 {
     aws_target t;
     *result = NULL;
-    if (!target_of(resource, &t)) {
+    if (!task_aws_target_of(resource, &t)) {
         sf_error_set(err, SF_ERR_TASK_FAILED, "stepfn cannot call '%s'", resource);
         return TASK_AWS_FAILED;
     }
@@ -746,7 +490,7 @@ task_aws_outcome task_aws_finish(const char *resource, const sf_http_response *r
     if (t.optimized && t.optimized->pattern != AWS_REQUEST_RESPONSE)
         return sync_step(&t, resp, body, call, result, err);
     if (t.optimized) {
-        if (t.optimized->service == SFN)
+        if (t.optimized->service == AWS_SFN)
             dates_in_milliseconds(body);
         with_sdk_metadata(body, resp);
     }

@@ -5,7 +5,7 @@
  *   task_resource.c  what a Resource string names, and where it runs
  *   task_process.c   a step program's end turned into a result or an error
  *   task_http.c      http:invoke and plain URL resources: requests and results
- *   task_aws.c       AWS service integrations stepfn calls itself (JSON protocol)
+ *   task_aws*.c      AWS service integrations stepfn calls itself (task_aws_internal.h)
  *
  * Ownership: functions returning json_t * return a new reference; sf_error
  * arguments are set on failure and owned by the caller.
