@@ -53,6 +53,7 @@
 #define TASK_HISTORY_STDERR     (8 * 1024)
 #define HTTP_CONNECT_TIMEOUT_MS 10000L
 #define HTTP_INVOKE_TIMEOUT_MS  60000L /* the AWS HTTP Task's own limit */
+#define TASK_AWS_POLL_MS        1000.0 /* between the polls of a .sync integration */
 
 typedef struct task_impl {
     const char *resource; /* borrowed from the definition document */
@@ -113,6 +114,20 @@ static void check_lambda_parameters(sf_compile_ctx *cc)
     free(ptr);
 }
 
+/* An AWS integration stepfn does not call says which ones it does. */
+static void warn_unsupported(sf_compile_ctx *cc, const char *resource)
+{
+    if (strncmp(resource, "arn:aws:states:::", 17) == 0) {
+        char *why = task_aws_unsupported_reason(resource);
+        task_warn_unrunnable(cc, "Resource", resource, why);
+        free(why);
+        return;
+    }
+    task_warn_unrunnable(cc, "Resource", resource,
+                         "stepfn cannot run it; running the state will fail unless a "
+                         "--mock-config test case mocks it");
+}
+
 static void compile_resource(sf_compile_ctx *cc, task_impl *t)
 {
     json_t *r = json_object_get(cc->state->json, "Resource");
@@ -136,9 +151,7 @@ static void compile_resource(sf_compile_ctx *cc, task_impl *t)
         check_lambda_parameters(cc);
     else if (t->kind == TASK_UNSUPPORTED &&
              !sf_mock_case_has(cc->definition->mock_case, cc->state->name))
-        task_warn_unrunnable(cc, "Resource", t->resource,
-                             "stepfn cannot run it; running the state will fail unless a "
-                             "--mock-config test case mocks it");
+        warn_unsupported(cc, t->resource);
 }
 
 static void task_compile(sf_compile_ctx *cc)
@@ -199,6 +212,7 @@ typedef struct task_attempt {
     task_http_call aws_call;   /* an AWS integration's request (TASK_AWS) */
     sf_http_aws_sigv4 aws_sig; /* its signing; strings borrowed from the loop's settings */
     uv_timer_t timeout_timer, heartbeat_timer;
+    uv_timer_t poll_timer; /* the pause between the requests of a .sync integration */
     int open_timers;
 } task_attempt;
 
@@ -223,6 +237,19 @@ static void record_started(task_attempt *a)
     sf_text_free(&d);
 }
 
+/* A .sync job accepted by its service: what it answered (stolen). */
+static void record_submitted(task_attempt *a, json_t *output)
+{
+    sf_text d = {0};
+    open_event_details(a, &d);
+    SF_TEXT_PUT_LITERAL(&d, ",\"output\":");
+    sf_text_put_json_literal(&d, output);
+    SF_TEXT_PUT_LITERAL(&d, ",\"outputDetails\":{\"truncated\":false}}");
+    sf_cursor_event_text(a->cursor, "TaskSubmitted", &d);
+    sf_text_free(&d);
+    json_decref(output);
+}
+
 static void timer_closed(uv_handle_t *h)
 {
     task_attempt *a = h->data;
@@ -243,6 +270,7 @@ static void end_attempt(task_attempt *a)
     a->request = NULL;
     uv_close((uv_handle_t *)&a->timeout_timer, timer_closed);
     uv_close((uv_handle_t *)&a->heartbeat_timer, timer_closed);
+    uv_close((uv_handle_t *)&a->poll_timer, timer_closed);
 }
 
 /* ,"key":"text" when text is valid UTF-8 (program output may not be; the
@@ -387,20 +415,38 @@ static void program_done(void *data, const sf_process_result *raw)
     free(err_text);
 }
 
+static void start_request(task_attempt *a, const task_http_call *call);
+
+static void poll_again(uv_timer_t *t)
+{
+    task_attempt *a = t->data;
+    start_request(a, &a->aws_call);
+}
+
 static void http_done(void *data, const sf_http_response *resp)
 {
     task_attempt *a = data;
     a->request = NULL;
     sf_error err = SF_ERROR_INIT;
     json_t *result = NULL;
-    if (resp->outcome != SF_HTTP_RESPONSE)
+    if (resp->outcome != SF_HTTP_RESPONSE) {
         task_http_transport_error(resp, &err);
-    else if (a->impl->kind == TASK_HTTP_INVOKE)
+    } else if (a->impl->kind == TASK_HTTP_INVOKE) {
         result = task_http_invoke_result(resp, &err);
-    else if (a->impl->kind == TASK_AWS)
-        result = task_aws_result(a->impl->resource, resp, &err);
-    else
+    } else if (a->impl->kind == TASK_AWS) {
+        /* A .sync integration polls until the job is done: the next
+         * request after a pause, counted as a Wait is (--wait-scale). */
+        if (task_aws_finish(a->impl->resource, resp, &a->aws_call, &result, &err) ==
+            TASK_AWS_POLL) {
+            if (result)
+                record_submitted(a, result);
+            uv_timer_start(&a->poll_timer, poll_again,
+                           sf_exec_wait_ms(a->cursor->exec, TASK_AWS_POLL_MS), 0);
+            return;
+        }
+    } else {
         result = task_http_post_result(resp, a->target.url, &err);
+    }
     repair_cause(&err);
     if (result)
         succeed(a, result, NULL, 0);
@@ -631,8 +677,9 @@ static task_attempt *attempt_new(sf_cursor *c, const task_impl *t, long long tim
     a->heartbeat_seconds = heartbeat;
     uv_timer_init(sf_cursor_loop(c), &a->timeout_timer);
     uv_timer_init(sf_cursor_loop(c), &a->heartbeat_timer);
-    a->timeout_timer.data = a->heartbeat_timer.data = a;
-    a->open_timers = 2;
+    uv_timer_init(sf_cursor_loop(c), &a->poll_timer);
+    a->timeout_timer.data = a->heartbeat_timer.data = a->poll_timer.data = a;
+    a->open_timers = 3;
     c->run_data = a;
     return a;
 }
@@ -658,6 +705,7 @@ static bool replay_recorded_outcome(task_attempt *a)
     static const char *const outcomes[] = {"TaskSucceeded", "TaskFailed", "TaskTimedOut",
                                            "TaskStartFailed", NULL};
     static const char *const started[] = {"TaskStarted", NULL};
+    static const char *const submitted[] = {"TaskSubmitted", NULL};
     sf_cursor *c = a->cursor;
     json_t *rec = sf_cursor_recorded(c, outcomes);
     if (!rec)
@@ -668,6 +716,10 @@ static bool replay_recorded_outcome(task_attempt *a)
     free(key);
     if (sf_cursor_recorded(c, started))
         record_started(a);
+    json_t *sub = sf_cursor_recorded(c, submitted);
+    if (sub)
+        sf_cursor_event(c, "TaskSubmitted",
+                        json_deep_copy(json_object_get(sub, "taskSubmittedEventDetails")));
     if (strcmp(type, "TaskSucceeded") == 0) {
         const char *text = json_string_value(json_object_get(d, "output"));
         json_t *result = text ? sf_json_loadb(text, strlen(text), JSON_DECODE_ANY, NULL) : NULL;

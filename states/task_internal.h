@@ -5,7 +5,7 @@
  *   task_resource.c  what a Resource string names, and where it runs
  *   task_process.c   a step program's end turned into a result or an error
  *   task_http.c      http:invoke and plain URL resources: requests and results
- *   task_aws.c       AWS service integrations stepfn calls itself (dynamodb:*)
+ *   task_aws*.c      AWS service integrations stepfn calls itself (task_aws_internal.h)
  *
  * Ownership: functions returning json_t * return a new reference; sf_error
  * arguments are set on failure and owned by the caller.
@@ -117,16 +117,37 @@ void task_http_transport_error(const sf_http_response *resp, sf_error *err);
 
 /* ---- AWS service integrations ---- */
 
-/* Whether stepfn calls this arn:aws:states::: resource itself (dynamodb:getItem, ...). */
+/* Whether stepfn calls this arn:aws:states::: resource itself
+ * (aws-sdk:SERVICE:action of a JSON-protocol service, dynamodb:getItem,
+ * sqs:sendMessage, states:startExecution.sync, ...). */
 bool task_aws_runs(const char *resource);
+/* Why an arn:aws:states::: resource cannot run, naming what can (owned). */
+char *task_aws_unsupported_reason(const char *resource);
 /* The signed request of such a task from its effective Parameters
  * (borrowed); sig's strings are borrowed from cfg. False with *why when
- * there are no credentials. */
+ * there are no credentials or no usable endpoint. */
 bool task_aws_call(const char *resource, json_t *params, const sf_aws_config *cfg,
                    task_http_call *call, sf_http_aws_sigv4 *sig, char **why);
-/* The task's result (the response body with SdkHttpMetadata and
- * SdkResponseMetadata), or NULL with err: the service's error as Step
- * Functions names it ("DynamoDB.ConditionalCheckFailedException"). */
+
+typedef enum task_aws_outcome {
+    TASK_AWS_DONE,   /* *result is the task's result */
+    TASK_AWS_FAILED, /* err is set */
+    TASK_AWS_POLL,   /* send *call (changed for the next request) again after a pause;
+                      *result, when set, is the submitted job (TaskSubmitted) */
+} task_aws_outcome;
+/* What a response means for the task. call is the request that was sent
+ * (a .sync integration rewrites it to poll), or NULL: the response is
+ * then taken as the last. *result is a new reference; errors are named
+ * as Step Functions names them ("DynamoDB.ConditionalCheckFailedException",
+ * "Sqs.QueueDoesNotExistException"). */
+task_aws_outcome task_aws_finish(const char *resource, const sf_http_response *resp,
+                                 task_http_call *call, json_t **result, sf_error *err);
+/* The Query protocol (task_aws_query.c): the form of ACTION with the
+ * Parameters (borrowed) flattened, owned; the text of the first
+ * <name>text</name> of an XML answer, owned, or NULL. */
+char *task_aws_query_body(const char *action, const char *version, json_t *params);
+char *task_aws_xml_text(const char *xml, size_t len, const char *name);
+/* task_aws_finish of a single response: the result or NULL with err. */
 json_t *task_aws_result(const char *resource, const sf_http_response *resp, sf_error *err);
 
 /* The result of lambda:invoke: the Lambda integration's shape around the

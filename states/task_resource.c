@@ -8,13 +8,15 @@
  *   arn:aws:states:::http:invoke       the AWS HTTP Task (task_http.c)
  *   arn:aws:states:::lambda:invoke     Parameters.FunctionName through the map
  *   arn:aws:lambda:…:function:NAME     through the map (the payload is the result)
- *   arn:aws:states:::dynamodb:getItem  (putItem, updateItem, deleteItem) a signed
- *                                      request to DynamoDB (task_aws.c)
+ *   arn:aws:states:::aws-sdk:SVC:act   signed requests to AWS JSON-protocol
+ *   arn:aws:states:::dynamodb:getItem  services, and the optimized dynamodb,
+ *   arn:aws:states:::sqs:sendMessage   sqs, sns, events and states integrations
+ *   ...                                (task_aws.c lists them)
  *   any other name                     through the map, as a function name
  *
- * Anything else under arn:aws:states::: (sqs, other dynamodb actions, .sync and
- * .waitForTaskToken patterns, …) cannot be called, but is accepted: a
- * --mock-config test case can answer it.
+ * Anything else under arn:aws:states::: (other services, .waitForTaskToken
+ * patterns, …) cannot be called, but is accepted: a --mock-config test
+ * case can answer it, and the warning names what stepfn does call.
  *
  * Failure cases. A definition is never refused for a task that cannot run
  * as things stand, since the run may never reach it (or a mock answers

@@ -287,6 +287,12 @@ void sf_aws_config_clear(sf_aws_config *cfg)
 
 char *sf_aws_config_endpoint(const sf_aws_config *cfg, const char *service)
 {
+    return sf_aws_config_endpoint_at(cfg, service, service);
+}
+
+char *sf_aws_config_endpoint_at(const sf_aws_config *cfg, const char *service,
+                                const char *host_prefix)
+{
     if (!cfg->ignore_configured_endpoints) {
         char *name = endpoint_env_name(service);
         const char *v = env_get((const char *const *)cfg->endpoint_env, name);
@@ -303,7 +309,7 @@ char *sf_aws_config_endpoint(const sf_aws_config *cfg, const char *service)
         if (cfg->endpoint_url)
             return sf_strdup(cfg->endpoint_url);
     }
-    return sf_asprintf("https://%s.%s.amazonaws.com", service, cfg->region);
+    return sf_asprintf("https://%s.%s.amazonaws.com", host_prefix, cfg->region);
 }
 
 bool sf_aws_config_require_credentials(const sf_aws_config *cfg, char **why)

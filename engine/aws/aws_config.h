@@ -24,7 +24,8 @@
  *      [services NAME] section whose nested setting
  *      "<service> =\n  endpoint_url = URL" gives it
  *   4. the profile's own `endpoint_url`
- *   5. https://<service>.<region>.amazonaws.com
+ *   5. https://<service>.<region>.amazonaws.com (the endpoint prefix in
+ *      place of <service> when it differs: sf_aws_config_endpoint_at)
  * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true (or the profile's
  * ignore_configured_endpoint_urls = true) skips 1–4.
  *
@@ -77,6 +78,12 @@ void sf_aws_config_clear(sf_aws_config *cfg);
 /* The endpoint URL for a service identifier such as "dynamodb" (owned by
  * the caller), by the rules above. */
 char *sf_aws_config_endpoint(const sf_aws_config *cfg, const char *service);
+/* The same for a service whose identifier (as in AWS_ENDPOINT_URL_<ID> and
+ * the [services] section: "eventbridge", "sfn", "cloudwatch_logs") is not
+ * its endpoint's host prefix ("events", "states", "logs"): rule 5 uses
+ * host_prefix. */
+char *sf_aws_config_endpoint_at(const sf_aws_config *cfg, const char *service,
+                                const char *host_prefix);
 
 /* True when credentials were found; else false with *why (owned by the
  * caller) saying how to provide them. */

@@ -116,13 +116,20 @@ class MockTest(unittest.TestCase):
                          "Lambda resource is not ready.")
 
     def test_hybrid_path_runs_unmocked_states_for_real(self):
-        out, proc = self.fixture_run("HybridPath", expect_exit=1)
-        # SQSState is not mocked and stepfn cannot call SQS: it fails when reached
+        # SQSState is not mocked: stepfn calls SQS for real, which needs
+        # credentials; with none (an empty HOME, no AWS_* variables) it
+        # fails as it starts, and no request leaves the machine.
+        home = os.path.join(self.dir, "home")
+        os.makedirs(home, exist_ok=True)
+        no_aws = {"HOME": home, "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+                  "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "", "AWS_DEFAULT_PROFILE": "",
+                  "AWS_SHARED_CREDENTIALS_FILE": "", "AWS_CONFIG_FILE": ""}
+        out, proc = self.fixture_run("HybridPath", expect_exit=1, env=no_aws)
         self.assertEqual(out["status"], "FAILED")
         self.assertEqual(out["error"], "States.TaskFailed")
-        self.assertIn("stepfn cannot call the Resource 'arn:aws:states:::sqs:sendMessage' "
-                      "(state 'SQSState'); mock the state in a --mock-config test case", out["cause"])
-        self.assertIn("warning: /States/SQSState/Resource", proc.stderr)
+        self.assertIn("no AWS credentials found", out["cause"])
+        self.assertIn("(or mock the state 'SQSState' in a --mock-config test case)", out["cause"])
+        self.assertNotIn("warning: /States/SQSState/Resource", proc.stderr)
         self.assertEqual(len(self.of_type(self.events(), "TaskStartFailed")), 1)
 
     def test_environment_variable_names_the_file(self):
@@ -257,18 +264,18 @@ class MockTest(unittest.TestCase):
 
     def test_unmocked_service_warns_once_per_resource(self):
         defn = self.machine({
-            "A": task("arn:aws:states:::sqs:sendMessage", Next="B"),
-            "B": task("arn:aws:states:::sqs:sendMessage", Next="C"),
-            "C": task("arn:aws:states:::sns:publish", End=True)})
+            "A": task("arn:aws:states:::ecs:runTask", Next="B"),
+            "B": task("arn:aws:states:::ecs:runTask", Next="C"),
+            "C": task("arn:aws:states:::glue:startJobRun", End=True)})
         proc = self.stepfn("validate", defn)
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(proc.stderr.count("arn:aws:states:::sqs:sendMessage"), 1, proc.stderr)
-        self.assertEqual(proc.stderr.count("arn:aws:states:::sns:publish"), 1, proc.stderr)
+        self.assertEqual(proc.stderr.count("'arn:aws:states:::ecs:runTask'"), 1, proc.stderr)
+        self.assertEqual(proc.stderr.count("'arn:aws:states:::glue:startJobRun'"), 1, proc.stderr)
         # with A and B mocked, only C's resource is warned of
         self.mocks({"Part": {"A": "R", "B": "R"}}, {"R": {"0": {"Return": {}}}})
         _, proc = self.run_json(defn, "--mock-config", "mocks.json", "--test-case", "Part", expect_exit=1)
-        self.assertNotIn("sqs", proc.stderr)
-        self.assertIn("arn:aws:states:::sns:publish", proc.stderr)
+        self.assertNotIn("ecs:runTask", proc.stderr)
+        self.assertIn("'arn:aws:states:::glue:startJobRun'", proc.stderr)
 
     def test_mocked_exec_task_needs_no_program(self):
         defn = self.machine({"Run": task("exec:steps/not_there", End=True)})

@@ -221,7 +221,7 @@ class RunnerTest(unittest.TestCase):
 
     def test_an_unmocked_task_stepfn_cannot_call_fails_its_test(self):
         self.write("u/m.asl.json", {"StartAt": "Send", "States": {
-            "Send": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+            "Send": {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask",
                      "End": True}}})
         self.write("u/u.test.json", {"definition": "m.asl.json"})
         p = self.stepfn(os.path.join(self.dir, "u"))

@@ -411,6 +411,22 @@ static void endpoint_defaults_to_the_service_in_the_region(void **state)
     sf_aws_config_clear(&cfg);
 }
 
+static void a_service_id_and_its_host_prefix_may_differ(void **state)
+{
+    (void)state;
+    const char *env[] = {"AWS_REGION=eu-west-3",
+                         "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=http://127.0.0.1:7", NULL};
+    sf_aws_config cfg;
+    load_ok(&cfg, env);
+    char *url = sf_aws_config_endpoint_at(&cfg, "eventbridge", "events");
+    assert_string_equal(url, "https://events.eu-west-3.amazonaws.com");
+    free(url);
+    url = sf_aws_config_endpoint_at(&cfg, "cloudwatch_logs", "logs");
+    assert_string_equal(url, "http://127.0.0.1:7");
+    free(url);
+    sf_aws_config_clear(&cfg);
+}
+
 static void service_specific_variable_beats_the_global_one(void **state)
 {
     (void)state;
@@ -571,6 +587,7 @@ int main(void)
         T(profile_default_may_be_spelled_profile_default),
         T(a_config_profile_needs_the_profile_prefix),
         T(endpoint_defaults_to_the_service_in_the_region),
+        T(a_service_id_and_its_host_prefix_may_differ),
         T(service_specific_variable_beats_the_global_one),
         T(services_section_gives_per_service_endpoints),
         T(environment_endpoints_beat_the_config_file),
