@@ -336,10 +336,16 @@ static bool load_execution(sf_api *api, api_call *call, const char *arn, sf_summ
         s->start_ms = live->start_ms;
         s->stop_ms = live->stop_ms;
         s->input = live->input ? sf_strdup(live->input) : NULL;
+        s->output = live->output ? sf_strdup(live->output) : NULL;
+        s->error = live->error ? sf_strdup(live->error) : NULL;
+        s->cause = live->cause ? sf_strdup(live->cause) : NULL;
         s->redrive_count = live->redrive_count;
+        s->redrive_ms = live->redrive_ms;
         ok = true;
     } else {
-        char *dir = sf_store_execution_dir(api->cfg.store, name, NULL, NULL);
+        char *err = NULL;
+        char *dir = sf_store_execution_dir(api->cfg.store, name, NULL, &err);
+        free(err);
         if (dir && sf_cli_load_summary(api->cfg.store, name, s, events) == SF_EXIT_OK) {
             char *want = sf_asprintf(SF_API_ARN_PREFIX "stateMachine:%s", machine);
             ok = s->state_machine_arn && strcmp(s->state_machine_arn, want) == 0;

@@ -26,6 +26,7 @@
 #define SF_HTTPD_MAX_URL   8192
 #define SF_HTTPD_MAX_VALUE 1024 /* a kept header value (X-Amz-Target, Content-Type) */
 #define SF_HTTPD_MAX_NAME  64   /* longer header names are none the server reads */
+#define SF_HTTPD_LINGER_MS 2000 /* reading and dropping after a refusal */
 
 typedef struct conn conn;
 
@@ -56,6 +57,7 @@ struct conn {
     int handles; /* open libuv handles: freed at 0 */
     http_parser parser;
     bool in_message, closing, close_after_write, value_last;
+    bool draining;   /* refused: the rest of what the peer sends is read and dropped */
     int fail_status; /* set by a callback refusing the request */
     size_t pending_writes;
     char name[SF_HTTPD_MAX_NAME + 1];
@@ -215,7 +217,19 @@ static void conn_write(conn *c, int status, const char *content_type, const char
     }
 }
 
-/* An error answer for a request the server will not read on from. */
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    (void)status;
+    free(req);
+}
+
+static void on_timer(uv_timer_t *t);
+
+/* An error answer for a request the server will not read on from. The
+ * peer may still be sending (a huge body): closing at once would reset the
+ * connection and lose the answer, so the answer is written, the sending
+ * side shut, and whatever still arrives dropped, for SF_HTTPD_LINGER_MS at
+ * most. */
 static void conn_fail(conn *c, int status)
 {
     char body[128];
@@ -223,7 +237,17 @@ static void conn_fail(conn *c, int status)
         snprintf(body, sizeof body, "{\"__type\":\"%s\",\"message\":\"%s\"}",
                  status == 413 ? "ValidationException" : "SerializationException", reason(status));
     conn_write(c, status, "application/x-amz-json-1.0", body, (size_t)n, false);
-    conn_close_after_write(c);
+    if (c->closing)
+        return;
+    c->draining = true;
+    c->in_message = false;
+    uv_shutdown_t *req = SF_NEW(uv_shutdown_t);
+    if (uv_shutdown(req, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
+        free(req);
+        conn_close_after_write(c);
+        return;
+    }
+    uv_timer_start(&c->timer, on_timer, SF_HTTPD_LINGER_MS, 0);
 }
 
 /* ---- Timers ---- */
@@ -231,7 +255,9 @@ static void conn_fail(conn *c, int status)
 static void on_timer(uv_timer_t *t)
 {
     conn *c = t->data;
-    if (c->in_message)
+    if (c->draining)
+        conn_close(c);
+    else if (c->in_message)
         conn_fail(c, 408); /* a request trickling in too slowly */
     else
         conn_close(c); /* idle between requests */
@@ -376,8 +402,10 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     conn *c = stream->data;
-    if (nread < 0) {
+    if (nread < 0 || c->draining) {
         free(buf->base);
+        if (nread >= 0)
+            return; /* dropped */
         if (nread == UV_EOF && c->pending_writes)
             conn_close_after_write(c); /* the peer half-closed: answer, then close */
         else
