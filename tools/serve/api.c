@@ -15,6 +15,7 @@
 #include "engine/json_alloc.h"
 #include "engine/json_util.h"
 #include "engine/xalloc.h"
+#include "tools/serve/http_server.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -195,4 +196,19 @@ void sf_api_handle(sf_api *api, const char *target, const char *content_type, co
     }
     free(call.error_message);
     json_decref(request);
+}
+
+void sf_api_http_handler(const sf_httpd_request *req, sf_httpd_response *res, void *data)
+{
+    sf_api *api = data;
+    res->content_type = "application/x-amz-json-1.0";
+    if (strcmp(req->method, "POST") != 0 || strcmp(req->url, "/") != 0) {
+        res->status = strcmp(req->method, "POST") == 0 ? 404 : 405;
+        res->body = error_body("UnknownOperationException", "Only POST / is served");
+        res->body_len = strlen(res->body);
+        return;
+    }
+    sf_api_handle(api, req->target, req->content_type, req->body, req->body_len, &res->status,
+                  &res->body);
+    res->body_len = strlen(res->body);
 }

@@ -40,6 +40,11 @@ typedef struct sf_api_config {
     const char *mock_path;
     sf_fsync_policy fsync;
     const sf_time_scale *time_scale; /* NULL: real time (borrowed) */
+    /* The state types definitions compile with (NULL: the CLI's,
+     * states/states.h), and whether TestState is refused: the fuzz target
+     * runs Tasks as an echo and must not run TestState's real ones. */
+    const struct sf_state_type *const *types;
+    bool no_test_state;
 } sf_api_config;
 
 sf_api *sf_api_new(uv_loop_t *loop, const sf_api_config *cfg);
@@ -47,6 +52,14 @@ sf_api *sf_api_new(uv_loop_t *loop, const sf_api_config *cfg);
  * target and content_type may be NULL; body need not be NUL-terminated. */
 void sf_api_handle(sf_api *api, const char *target, const char *content_type, const char *body,
                    size_t len, int *status, char **out);
+/* The server's request handler (http_server.h's sf_httpd_handler; data is
+ * the sf_api): POST / goes to sf_api_handle, anything else is refused
+ * (404/405; the web console will answer GET here). */
+struct sf_httpd_request;
+struct sf_httpd_response;
+void sf_api_http_handler(const struct sf_httpd_request *req, struct sf_httpd_response *res,
+                         void *api);
+
 /* Abort every execution still running (each ends ABORTED with its history
  * closed: `stepfn redrive` can take it up again). */
 void sf_api_abort_all(sf_api *api, const char *cause);

@@ -220,7 +220,7 @@ static json_t *start(sf_api *api, api_call *call, const char *machine, const cha
     sf_diags diags = SF_DIAGS_INIT;
     sf_load_options load = {.resources = api->cfg.resources, .mock_case = mc};
     sf_definition *def =
-        sf_definition_parse_ex(text, len, "definition", sf_state_types, &load, &diags);
+        sf_definition_parse_ex(text, len, "definition", api_types(api), &load, &diags);
     char *err = NULL;
     json_t *resp = NULL;
     if (!def || diags.errors) {

@@ -54,6 +54,8 @@ char *machine_definition(const char *dir, size_t *len);
 json_t *machine_meta(const char *dir);
 
 void api_reap(sf_api *api);
+/* The state types definitions compile with. */
+const struct sf_state_type *const *api_types(const sf_api *api);
 
 json_t *api_create_state_machine(sf_api *api, api_call *call);
 json_t *api_describe_state_machine(sf_api *api, api_call *call);

@@ -32,6 +32,11 @@
 /* AWS: a definition is at most 1,048,576 characters. */
 #define SF_API_MAX_DEFINITION (1024 * 1024)
 
+const struct sf_state_type *const *api_types(const sf_api *api)
+{
+    return api->cfg.types ? api->cfg.types : sf_state_types;
+}
+
 char *machine_arn(const char *name)
 {
     return sf_asprintf(SF_API_ARN_PREFIX "stateMachine:%s", name);
@@ -155,7 +160,7 @@ static bool check_definition(sf_api *api, api_call *call, const char *text, sf_d
     sf_diags own = SF_DIAGS_INIT;
     sf_diags *d = diags ? diags : &own;
     sf_load_options load = {.resources = api->cfg.resources};
-    sf_definition *def = sf_definition_parse_ex(text, len, "definition", sf_state_types, &load, d);
+    sf_definition *def = sf_definition_parse_ex(text, len, "definition", api_types(api), &load, d);
     bool ok = def && d->errors == 0;
     sf_definition_free(def);
     if (!ok && !diags) {
@@ -454,6 +459,10 @@ json_t *api_validate_definition(sf_api *api, api_call *call)
  * is the time of the state's own work (a Task's program or HTTP call). */
 json_t *api_test_state(sf_api *api, api_call *call)
 {
+    if (api->cfg.no_test_state) {
+        api_fail(call, "UnknownOperationException", "TestState is not served here");
+        return NULL;
+    }
     sf_test_state_env env = {.origin = "definition", .resources = api->cfg.resources};
     sf_test_state_error err = SF_TEST_STATE_ERROR_INIT;
     json_t *resp = sf_test_state_run(call->request, &env, &err);

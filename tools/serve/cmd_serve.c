@@ -124,24 +124,6 @@ static bool split_listen(const char *text, char **host, int *port)
     return true;
 }
 
-static void on_request(const sf_httpd_request *req, sf_httpd_response *res, void *data)
-{
-    server *s = data;
-    res->content_type = "application/x-amz-json-1.0";
-    if (strcmp(req->method, "POST") != 0 || strcmp(req->url, "/") != 0) {
-        /* The web console will answer GET / here. */
-        static const char msg[] = "{\"__type\":\"UnknownOperationException\",\"message\":"
-                                  "\"Only POST / is served\"}";
-        res->status = strcmp(req->method, "POST") == 0 ? 404 : 405;
-        res->body = sf_strdup(msg);
-        res->body_len = sizeof msg - 1;
-        return;
-    }
-    sf_api_handle(s->api, req->target, req->content_type, req->body, req->body_len, &res->status,
-                  &res->body);
-    res->body_len = strlen(res->body);
-}
-
 static void on_signal(uv_signal_t *sig, int signum)
 {
     server *s = sig->data;
@@ -169,7 +151,7 @@ static int serve(const serve_options *o, const char *host, int port, sf_api_conf
                               .idle_ms = 60 * 1000,
                               .request_ms = 30 * 1000};
     char *err = NULL;
-    s.http = sf_httpd_server_start(&s.loop, host, port, &limits, on_request, &s, &err);
+    s.http = sf_httpd_server_start(&s.loop, host, port, &limits, sf_api_http_handler, s.api, &err);
     if (!s.http) {
         fprintf(stderr, "stepfn serve: %s\n", err);
         free(err);
