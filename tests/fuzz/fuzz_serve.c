@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!dir || size == 0)
         return 0;
     char *store = sf_asprintf("%s/store", dir);
-    uv_loop_t loop;
+    uv_loop_t loop = {0}; /* loop.data must start NULL: the loop context reads it */
     uv_loop_init(&loop);
     sf_time_scale instant = {0.0, 0.0};
     sf_api_config cfg = {.store = store,

@@ -14,6 +14,7 @@
 #include "tools/serve/api_internal.h"
 #include "engine/json_alloc.h"
 #include "engine/json_util.h"
+#include "engine/utf8.h"
 #include "engine/xalloc.h"
 #include "tools/serve/http_server.h"
 
@@ -149,11 +150,18 @@ static const struct action *find_action(const char *target)
     return NULL;
 }
 
+/* The message may echo a member cut short inside a UTF-8 sequence
+ * (api_fail's "%.100s"): repaired, so the answer is always JSON. */
 static char *error_body(const char *type, const char *message)
 {
-    json_t *doc = json_pack("{s:s, s:s}", "__type", type, "message", message);
+    size_t len;
+    char *repaired = sf_utf8_repair(message, strlen(message), &len);
+    json_t *doc = json_object();
+    json_object_set_new(doc, "__type", json_string(type));
+    json_object_set_new(doc, "message", json_stringn(repaired, len));
     char *text = sf_json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
+    free(repaired);
     return text;
 }
 
@@ -193,6 +201,10 @@ void sf_api_handle(sf_api *api, const char *target, const char *content_type, co
             resp = json_object();
         *out = sf_json_dumps(resp, JSON_COMPACT);
         json_decref(resp);
+        if (!*out) { /* cannot happen with valid strings; never answer nothing */
+            *status = 500;
+            *out = error_body("InternalFailure", "the response could not be encoded");
+        }
     }
     free(call.error_message);
     json_decref(request);
