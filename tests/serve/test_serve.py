@@ -436,6 +436,40 @@ class ServeTest(unittest.TestCase):
         self.assertIn("StateMachineDoesNotExist", err)
 
 
+class TimeoutTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="stepfn-serve-")
+        self.server = Server(os.path.join(self.tmp, "store"), "--idle-timeout", "1",
+                             "--request-timeout", "0.5")
+
+    def tearDown(self):
+        self.assertEqual(self.server.stop()[0], 0)
+        shutil.rmtree(self.tmp)
+
+    def test_a_request_trickling_in_gets_408_and_is_closed(self):
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Tar")
+        started = time.time()
+        data = s.recv(65536)
+        self.assertTrue(data.startswith(b"HTTP/1.1 408"), data)
+        self.assertLess(time.time() - started, 5)
+        s.close()
+        self.assertIn("stateMachines", self.server.client().list_state_machines())
+
+    def test_an_idle_connection_is_closed(self):
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        started = time.time()
+        self.assertEqual(s.recv(65536), b"")
+        self.assertLess(time.time() - started, 5)
+        s.close()
+
+    def test_bad_timeouts_are_usage_errors(self):
+        r = subprocess.run([STEPFN, "serve", "--idle-timeout", "0"], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--idle-timeout", r.stderr)
+
+
 class ShutdownTest(unittest.TestCase):
     def test_sigterm_aborts_running_executions_and_exits_0(self):
         tmp = tempfile.mkdtemp(prefix="stepfn-serve-")

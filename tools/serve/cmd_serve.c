@@ -24,6 +24,7 @@
 static const char serve_help[] =
     "usage: stepfn serve [--listen HOST:PORT] [--store DIR] [--resources MAP.json]\n"
     "                    [--fsync never|end|always] [--mock-config FILE] [--wait-scale F]\n"
+    "                    [--idle-timeout S] [--request-timeout S]\n"
     "\n"
     "Serves the AWS Step Functions API (JSON 1.0 protocol, as the AWS CLI and SDKs\n"
     "speak it) over HTTP/1.1. State machines and executions live in the store, so\n"
@@ -38,6 +39,9 @@ static const char serve_help[] =
     "  --mock-config FILE  Step Functions Local's MockConfigFile: StartExecution with a\n"
     "                      stateMachineArn ending in #CASE runs that test case\n"
     "  --wait-scale F      multiply every Wait and Retry interval by F (0: none)\n"
+    "  --idle-timeout S    close a kept-alive connection idle for S seconds (default 60)\n"
+    "  --request-timeout S answer 408 and close when a request takes longer than S\n"
+    "                      seconds to arrive, as a client trickling bytes does (default 30)\n"
     "\n"
     "Example:\n"
     "  stepfn serve --store /tmp/sfn\n"
@@ -52,6 +56,7 @@ typedef struct serve_options {
     const char *resources;
     const char *mock_config;
     sf_fsync_policy fsync;
+    double idle_s, request_s;
     bool scaled;
     sf_time_scale time_scale;
 } serve_options;
@@ -63,6 +68,20 @@ typedef struct server {
     sf_api *api;
 } server;
 
+/* A timeout in seconds: more than 0, at most a day. */
+static bool parse_seconds(const char *option, const char *text, double *out)
+{
+    char *end;
+    double v = strtod(text, &end);
+    if (!*text || *end || !(v > 0) || v > 86400) {
+        sf_cli_usage_error("serve", "%s must be a number of seconds above 0, not '%s'", option,
+                           text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 static int parse_serve_args(int argc, char **argv, serve_options *o)
 {
     sf_args a;
@@ -70,6 +89,8 @@ static int parse_serve_args(int argc, char **argv, serve_options *o)
     o->listen = "127.0.0.1:8083";
     o->fsync = SF_FSYNC_END;
     o->time_scale = (sf_time_scale){1.0, 1.0};
+    o->idle_s = 60;
+    o->request_s = 30;
     for (; a.i < argc; a.i++) {
         if (sf_args_end_of_options(&a)) {
             continue;
@@ -84,6 +105,12 @@ static int parse_serve_args(int argc, char **argv, serve_options *o)
             o->resources = a.value;
         } else if (sf_args_option(&a, "--mock-config")) {
             o->mock_config = a.value;
+        } else if (sf_args_option(&a, "--idle-timeout")) {
+            if (!a.failed && !parse_seconds("--idle-timeout", a.value, &o->idle_s))
+                return SF_EXIT_USAGE;
+        } else if (sf_args_option(&a, "--request-timeout")) {
+            if (!a.failed && !parse_seconds("--request-timeout", a.value, &o->request_s))
+                return SF_EXIT_USAGE;
         } else if (sf_args_option(&a, "--wait-scale")) {
             if (!a.failed &&
                 !sf_cli_parse_scale("serve", "--wait-scale", a.value, &o->time_scale.wait))
@@ -148,8 +175,8 @@ static int serve(const serve_options *o, const char *host, int port, sf_api_conf
     s.api = sf_api_new(&s.loop, cfg);
     sf_httpd_limits limits = {.max_body = 2 * 1024 * 1024, /* a 1 MiB definition, escaped */
                               .max_connections = 256,
-                              .idle_ms = 60 * 1000,
-                              .request_ms = 30 * 1000};
+                              .idle_ms = (uint64_t)(o->idle_s * 1000),
+                              .request_ms = (uint64_t)(o->request_s * 1000)};
     char *err = NULL;
     s.http = sf_httpd_server_start(&s.loop, host, port, &limits, sf_api_http_handler, s.api, &err);
     if (!s.http) {
@@ -168,7 +195,6 @@ static int serve(const serve_options *o, const char *host, int port, sf_api_conf
     fprintf(stderr, "stepfn serve: listening on http://%s%s%s:%d (store %s)\n",
             strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
             sf_httpd_server_port(s.http), cfg->store);
-    (void)o;
     uv_run(&s.loop, UV_RUN_DEFAULT);
     sf_loop_context_close(&s.loop);
     uv_run(&s.loop, UV_RUN_DEFAULT);

@@ -233,9 +233,11 @@ static void on_timer(uv_timer_t *t);
 static void conn_fail(conn *c, int status)
 {
     char body[128];
-    int n =
-        snprintf(body, sizeof body, "{\"__type\":\"%s\",\"message\":\"%s\"}",
-                 status == 413 ? "ValidationException" : "SerializationException", reason(status));
+    int n = snprintf(body, sizeof body, "{\"__type\":\"%s\",\"message\":\"%s\"}",
+                     status == 413   ? "ValidationException"
+                     : status == 408 ? "RequestTimeout"
+                                     : "SerializationException",
+                     reason(status));
     conn_write(c, status, "application/x-amz-json-1.0", body, (size_t)n, false);
     if (c->closing)
         return;
