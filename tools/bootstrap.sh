@@ -20,7 +20,8 @@
 set -eu
 
 PACKAGES="build-essential cmake pkg-config libjansson-dev libuv1-dev
-libcurl4-openssl-dev libpcre2-dev libcmocka-dev python3 graphviz python3-botocore"
+libcurl4-openssl-dev libpcre2-dev libcmocka-dev python3 graphviz python3-botocore
+libhttp-parser-dev awscli python3-boto3"
 if ! command -v npm >/dev/null 2>&1; then
     PACKAGES="$PACKAGES nodejs npm"
 fi

@@ -131,5 +131,6 @@ int sf_cmd_graph(int argc, char **argv);
 int sf_cmd_resume(int argc, char **argv);
 int sf_cmd_replay(int argc, char **argv);
 int sf_cmd_test_state(int argc, char **argv);
+int sf_cmd_serve(int argc, char **argv);
 
 #endif

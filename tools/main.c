@@ -49,6 +49,7 @@ static const struct {
     {"redrive", sf_cmd_replay, "the same as replay (the AWS name)"},
     {"resume", sf_cmd_resume, "continue executions cut off by a crash"},
     {"test-state", sf_cmd_test_state, "run one state in isolation, as AWS's TestState"},
+    {"serve", sf_cmd_serve, "serve the AWS Step Functions API (JSON 1.0) over HTTP"},
 };
 
 static void usage(FILE *out)

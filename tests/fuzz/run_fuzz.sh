@@ -16,7 +16,7 @@ build=${1:?usage: run_fuzz.sh BUILD_DIR SECONDS [TARGET...]}
 seconds=${2:?usage: run_fuzz.sh BUILD_DIR SECONDS [TARGET...]}
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
-targets=${*:-definition input jsonpath intrinsic history resources timestamp testfile mockconfig}
+targets=${*:-definition input jsonpath intrinsic history resources timestamp testfile mockconfig serve}
 
 # The longest input worth trying, and the dictionaries, per target. Lengths
 # keep each run cheap and stay below what the parsers' own limits are about
@@ -25,7 +25,7 @@ max_len() {
     case $1 in
         definition) echo 8192 ;; input) echo 4096 ;; history) echo 16384 ;;
         resources) echo 4096 ;; jsonpath | intrinsic) echo 512 ;; timestamp) echo 64 ;;
-        testfile | mockconfig) echo 4096 ;;
+        testfile | mockconfig) echo 4096 ;; serve) echo 8192 ;;
     esac
 }
 dicts() {
@@ -34,7 +34,7 @@ dicts() {
         jsonpath) echo jsonpath json ;; intrinsic) echo intrinsic jsonpath json ;;
         history) echo history json asl ;; resources) echo resources json ;;
         timestamp) echo timestamp ;; testfile) echo testfile json ;;
-        mockconfig) echo mockconfig json ;;
+        mockconfig) echo mockconfig json ;; serve) echo serve json asl ;;
     esac
 }
 
